@@ -1,0 +1,26 @@
+"""Show text from PostHog as text: names and messages may contain markdown or HTML."""
+
+from __future__ import annotations
+
+import re
+
+# characters that start markdown, HTML, directives (:red[..], :material/x:) or LaTeX
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:])")
+_LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)", re.MULTILINE)
+
+
+def plain(text: object) -> str:
+    """Escape markdown so `[click](https://evil)` or `<img>` shows literally."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def unescape(markdown: str) -> str:
+    """The text a reader sees, for tests and CSV exports."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def example() -> None:
+    import streamlit as st
+
+    st.markdown(plain("[Click here](https://evil.example) **urgent** <script>x</script>"))

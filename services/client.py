@@ -1,0 +1,72 @@
+"""`PostHogClient`: one object per connection (host, project, key), with resource namespaces.
+
+client = PostHogClient(host="https://us.posthog.com", api_key=key, project_id=12345)
+client.hog_functions.list(type=["destination"])
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from services.hog_functions import HogFunctions
+from services.projects import Projects, Users
+from services.templates import HogFunctionTemplates
+from services.transport import Transport
+
+US_CLOUD = "https://us.posthog.com"
+EU_CLOUD = "https://eu.posthog.com"
+
+
+class PostHogClient:
+    def __init__(
+        self,
+        *,
+        host: str,
+        api_key: str,
+        project_id: int | None = None,
+        timeout: float = 15.0,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        max_rate_limit_wait: float = 15.0,
+        read_only: bool = False,
+        sleep: Callable[[float], None] | None = None,
+    ):
+        if not host.startswith(("http://", "https://")):
+            raise ValueError("host must start with http:// or https://")
+        if not api_key:
+            raise ValueError("an API key is required")
+        extra: dict[str, Any] = {"sleep": sleep} if sleep else {}
+        self.transport = Transport(
+            host,
+            api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            max_rate_limit_wait=max_rate_limit_wait,
+            read_only=read_only,
+            **extra,
+        )
+        self.host = self.transport.host
+        self.project_id = int(project_id) if project_id is not None else None
+        self.users = Users(self.transport)
+        self.projects = Projects(self.transport)
+        base = f"/api/projects/{self.project_id}" if self.project_id is not None else None
+        if base:
+            self.hog_functions = HogFunctions(self.transport, base)
+            self.hog_function_templates = HogFunctionTemplates(self.transport, base)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies host + project + key in cache keys without revealing the key."""
+        raw = f"{self.transport.key_fingerprint}|{self.project_id}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("hog_functions", "hog_function_templates"):
+            raise AttributeError(f"{name} needs a project: create the client with project_id")
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:
+        return f"PostHogClient(host={self.host!r}, project_id={self.project_id})"

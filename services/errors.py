@@ -1,0 +1,258 @@
+"""Typed errors: one class per situation an operator must tell apart.
+
+Every error carries `hint`, one plain sentence of what happened and what to do. No error
+message ever contains the API key (the transport never puts it in a URL or a message).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+class PostHogError(Exception):
+    """Base class for everything the client raises."""
+
+    hint = "PostHog could not be reached or answered unexpectedly."
+
+    def __init__(self, message: str | None = None, *, method: str = "", path: str = ""):
+        self.method = method
+        self.path = path
+        super().__init__(message or self.hint)
+
+    @property
+    def is_write(self) -> bool:
+        return self.method not in ("", "GET", "HEAD", "OPTIONS")
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """True when a write may or may not have been applied by PostHog."""
+        return False
+
+
+class ReadOnlyMode(PostHogError):
+    hint = "This console is in read-only mode, so no change was sent."
+
+
+# --- transport-level failures (no usable HTTP answer) -----------------------------------
+
+
+class ConnectionFailed(PostHogError):
+    hint = "Could not reach PostHog. Check the host address and your network, then retry."
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.is_write
+
+
+class RequestTimedOut(PostHogError):
+    hint = "PostHog did not answer in time."
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.is_write
+
+    def __str__(self) -> str:
+        if self.is_write:
+            return (
+                "PostHog did not answer in time, so the change may or may not have been "
+                "applied. Reload to check before trying again."
+            )
+        return "PostHog did not answer in time. Try again in a moment."
+
+
+class UnreadableResponse(PostHogError):
+    hint = "PostHog sent an answer the console could not read. Check the host is a PostHog API."
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.is_write
+
+
+# --- HTTP error statuses -------------------------------------------------------------------
+
+
+class APIStatusError(PostHogError):
+    """PostHog answered with an error status and (usually) its error envelope."""
+
+    status = 0
+
+    def __init__(
+        self,
+        status: int,
+        body: Any = None,
+        *,
+        method: str = "",
+        path: str = "",
+    ):
+        self.status = status
+        self.body = body
+        self.method, self.path = method, path  # _message() may need them
+        envelope = body if isinstance(body, dict) else {}
+        self.type = envelope.get("type")
+        self.code = envelope.get("code")
+        self.attr = envelope.get("attr")
+        detail = envelope.get("detail") or envelope.get("error")
+        if detail is None and envelope:
+            detail = _first_field_error(envelope)
+        self.detail = str(detail) if detail is not None else None
+        super().__init__(self._message(), method=method, path=path)
+
+    def _message(self) -> str:
+        if self.detail:
+            return self.detail
+        return f"PostHog answered {self.status}."
+
+
+class ValidationFailed(APIStatusError):
+    """400: PostHog rejected the input. `attr` names the field (`inputs__url`)."""
+
+    hint = "PostHog rejected the input."
+
+    @property
+    def field(self) -> str | None:
+        """The form field the error belongs to: `inputs__url` → `url` in the inputs group."""
+        return self.attr
+
+    def _message(self) -> str:
+        detail = self.detail or "The input was rejected."
+        return f"{self.attr}: {detail}" if self.attr else detail
+
+
+class NotAuthenticated(APIStatusError):
+    hint = (
+        "PostHog did not accept the API key. Check that it is a personal API key (phx_…) "
+        "for this PostHog host (US and EU Cloud keys are different)."
+    )
+
+    def _message(self) -> str:
+        return f"{self.hint} (PostHog said: {self.detail or 'not authenticated'})"
+
+
+class PermissionDenied(APIStatusError):
+    hint = "PostHog refused this action for this API key or user."
+
+
+class MissingScope(PermissionDenied):
+    """403 because the key lacks a scope; `scope` names it (`hog_function:write`)."""
+
+    @property
+    def scope(self) -> str | None:
+        match = re.search(r"scope '([^']+)'", self.detail or "")
+        return match.group(1) if match else None
+
+    def _message(self) -> str:
+        if self.scope:
+            return (
+                f"The API key lacks the scope `{self.scope}`: create a key with that scope in "
+                "PostHog → Settings → Personal API keys."
+            )
+        return f"The API key is not allowed to do this: {self.detail}"
+
+
+class NoProjectAccess(PermissionDenied):
+    def _message(self) -> str:
+        return (
+            "The API key has no access to this project. Pick another project or use a key "
+            f"that includes it. (PostHog said: {self.detail})"
+        )
+
+
+class NotFound(APIStatusError):
+    hint = "Not found: it may have been deleted, or it belongs to another project."
+
+    def _message(self) -> str:
+        return self.hint
+
+
+class MethodNotAllowed(APIStatusError):
+    hint = "PostHog does not allow this action on this object."
+
+    def _message(self) -> str:
+        return self.detail or self.hint
+
+
+class Conflict(APIStatusError):
+    hint = "Someone else changed this in the meantime. Reload before saving again."
+
+
+class RateLimited(APIStatusError):
+    """429. PostHog sends no Retry-After: the wait is parsed from the detail text."""
+
+    hint = "PostHog is rate limiting this API key."
+
+    @property
+    def wait_seconds(self) -> float | None:
+        return parse_wait_seconds(self.detail)
+
+    def _message(self) -> str:
+        if self.code == "too_many_concurrent_backfills":
+            return self.detail or self.hint
+        wait = f" Try again in {self.wait_seconds:.0f} seconds." if self.wait_seconds else ""
+        return f"PostHog is rate limiting this API key.{wait}"
+
+
+class ServerError(APIStatusError):
+    hint = "PostHog had an internal error."
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.is_write
+
+    def _message(self) -> str:
+        if self.is_write:
+            return (
+                f"PostHog had an internal error ({self.status}); the change may or may not "
+                "have been applied. Reload to check before trying again."
+            )
+        return f"PostHog had an internal error ({self.status}). Try again in a moment."
+
+
+_WAIT_RE = re.compile(r"available in (\d+(?:\.\d+)?) second", re.IGNORECASE)
+
+
+def parse_wait_seconds(detail: str | None) -> float | None:
+    """`Request was throttled. Expected available in 37 seconds.` → 37.0"""
+    match = _WAIT_RE.search(detail or "")
+    return float(match.group(1)) if match else None
+
+
+def _first_field_error(body: dict) -> str | None:
+    """Raw DRF errors (`{"configuration": {"hog": ["…"]}}`) → the first message."""
+    for key, value in body.items():
+        while isinstance(value, dict) and value:
+            key, value = next(iter(value.items()))
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, str):
+            return f"{key}: {value}"
+    return None
+
+
+def error_for_status(status: int, body: Any, *, method: str, path: str) -> APIStatusError:
+    """Map an HTTP error status and PostHog's envelope to the typed error."""
+    detail = str(body.get("detail", "")) if isinstance(body, dict) else ""
+    if status == 400:
+        cls: type[APIStatusError] = ValidationFailed
+    elif status == 401:
+        cls = NotAuthenticated
+    elif status == 403:
+        if "missing required scope" in detail:
+            cls = MissingScope
+        elif "access to the requested project" in detail or "access to the project" in detail:
+            cls = NoProjectAccess
+        else:
+            cls = PermissionDenied
+    elif status == 404:
+        cls = NotFound
+    elif status == 405:
+        cls = MethodNotAllowed
+    elif status == 409:
+        cls = Conflict
+    elif status == 429:
+        cls = RateLimited
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = APIStatusError
+    return cls(status, body, method=method, path=path)

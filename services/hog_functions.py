@@ -1,0 +1,219 @@
+"""Hog functions: destinations, transformations, site apps and webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from services.logs import fetch_log_page
+from services.models import HogFunction, InvocationResult, LogPage, MetricsSeries
+from services.transport import Transport
+
+ALL_TYPES = (
+    "destination",
+    "site_destination",
+    "internal_destination",
+    "source_webhook",
+    "site_app",
+    "transformation",
+)
+
+# `status.state` codes across PostHog versions (older code used 3/4 for temporary/permanent).
+_STATE_HEALTH = {
+    1: "Active",
+    2: "Degraded",
+    11: "Degraded",
+    3: "Disabled by PostHog",
+    4: "Disabled by PostHog",
+    12: "Disabled by PostHog",
+}
+_STATE_NAMES = {
+    "healthy": "Active",
+    "active": "Active",
+    "degraded": "Degraded",
+    "forcefully_degraded": "Degraded",
+    "disabled": "Disabled by PostHog",
+    "disabled_temporarily": "Disabled by PostHog",
+    "disabled_permanently": "Disabled by PostHog",
+    "forcefully_disabled": "Disabled by PostHog",
+}
+HEALTH_STATES = ("Active", "Degraded", "Disabled by PostHog", "Unknown", "Paused")
+
+
+def health_of(function: HogFunction) -> str:
+    """Health for operators. Paused is the operator's switch (`enabled`); the rest comes from
+    PostHog's watcher state, never from `enabled` alone."""
+    if not function.enabled:
+        return "Paused"
+    state = function.status.state if function.status else None
+    if isinstance(state, str):
+        return _STATE_NAMES.get(state.strip().lower()) or _STATE_HEALTH.get(
+            int(state) if state.isdigit() else -1, "Unknown"
+        )
+    return _STATE_HEALTH.get(state, "Unknown") if state is not None else "Unknown"
+
+
+class HogFunctions:
+    def __init__(self, transport: Transport, base: str):
+        self._t = transport
+        self._path = f"{base}/hog_functions/"
+
+    def _item(self, function_id: str) -> str:
+        return f"{self._path}{function_id}/"
+
+    # --- reads --------------------------------------------------------------------------
+
+    def iter(
+        self,
+        *,
+        type: Iterable[str] = ALL_TYPES,
+        enabled: bool | None = None,
+        search: str | None = None,
+        created_by: int | None = None,
+        page_size: int = 100,
+    ) -> Iterator[HogFunction]:
+        """Every function of the given types, following `next` across pages."""
+        params = {
+            "type": list(type),
+            "enabled": enabled,
+            "search": search or None,
+            "created_by": created_by,
+            "limit": page_size,
+        }
+        for row in self._t.iter_results(self._path, params):
+            yield HogFunction.model_validate(row)
+
+    def list(self, **filters: Any) -> list[HogFunction]:
+        return list(self.iter(**filters))
+
+    def get(self, function_id: str) -> HogFunction:
+        return HogFunction.model_validate(self._t.get(self._item(function_id)))
+
+    def logs(
+        self,
+        function_id: str,
+        *,
+        limit: int = 100,
+        before: datetime | str | None = None,
+        after: datetime | str | None = None,
+        levels: list[str] | None = None,
+        search: str | None = None,
+        instance_id: str | None = None,
+    ) -> LogPage:
+        return fetch_log_page(
+            self._t,
+            f"{self._item(function_id)}logs/",
+            limit=limit,
+            before=before,
+            after=after,
+            levels=levels,
+            search=search,
+            instance_id=instance_id,
+        )
+
+    def metrics(
+        self,
+        function_id: str,
+        *,
+        after: str = "-7d",
+        before: str | None = None,
+        interval: str = "day",
+        breakdown_by: str = "kind",
+        names: list[str] | None = None,
+        kinds: list[str] | None = None,
+    ) -> MetricsSeries:
+        data = self._t.get(
+            f"{self._item(function_id)}metrics/",
+            after=after,
+            before=before,
+            interval=interval,
+            breakdown_by=breakdown_by,
+            name=names or None,
+            kind=kinds or None,
+        )
+        return MetricsSeries.model_validate(data)
+
+    def metrics_totals(
+        self,
+        function_id: str,
+        *,
+        after: str = "-7d",
+        before: str | None = None,
+        breakdown_by: str = "kind",
+    ) -> dict[str, int]:
+        data = self._t.get(
+            f"{self._item(function_id)}metrics/totals/",
+            after=after,
+            before=before,
+            breakdown_by=breakdown_by,
+        )
+        return dict((data or {}).get("totals") or {})
+
+    def icons(self, *, query: str) -> list[dict[str, Any]]:
+        if not query.strip():
+            return []
+        return list(self._t.get(f"{self._path}icons/", query=query) or [])
+
+    def icon(self, *, icon_id: str) -> tuple[bytes, str]:
+        resp = self._t.request(
+            "GET", f"{self._path}icon/", params={"id": icon_id}, expect_json=False
+        )
+        return resp.content, resp.content_type
+
+    # --- writes (each one names the operator's intent) -----------------------------------
+
+    def create(self, **fields: Any) -> HogFunction:
+        fields.setdefault("enabled", False)
+        return HogFunction.model_validate(self._t.write("POST", self._path, fields))
+
+    def update(self, function_id: str, changes: dict[str, Any]) -> HogFunction:
+        """PATCH only `changes`. Callers send `inputs` whole, echoing untouched secrets."""
+        if not changes:
+            raise ValueError("nothing to change")
+        return HogFunction.model_validate(self._t.write("PATCH", self._item(function_id), changes))
+
+    def enable(self, function_id: str) -> HogFunction:
+        return self.update(function_id, {"enabled": True})
+
+    def disable(self, function_id: str) -> HogFunction:
+        return self.update(function_id, {"enabled": False})
+
+    def delete(self, function_id: str) -> HogFunction:
+        """Soft delete: PostHog refuses DELETE (405); `deleted: true` hides it."""
+        return self.update(function_id, {"deleted": True})
+
+    def restore(self, function_id: str) -> HogFunction:
+        return self.update(function_id, {"deleted": False})
+
+    def invoke(
+        self,
+        function_id: str | None,
+        *,
+        configuration: dict[str, Any],
+        globals: dict[str, Any],
+        mock_async_functions: bool = True,
+    ) -> InvocationResult:
+        """Test run. `function_id=None` tests an unsaved function (PostHog's id `new`)."""
+        data = self._t.write(
+            "POST",
+            f"{self._item(function_id or 'new')}invocations/",
+            {
+                "configuration": configuration,
+                "globals": globals,
+                "mock_async_functions": mock_async_functions,
+            },
+        )
+        return InvocationResult.model_validate(data or {})
+
+    def rearrange(self, orders: dict[str, int]) -> list[HogFunction]:
+        """Set transformation execution order; send only the orders that changed."""
+        if not orders:
+            raise ValueError("no orders to change")
+        data = self._t.write("PATCH", f"{self._path}rearrange/", {"orders": orders})
+        return [HogFunction.model_validate(row) for row in data or []]
+
+    def enable_backfills(self, function_id: str) -> str | None:
+        """Create the paused batch export PostHog uses to backfill a destination."""
+        data = self._t.write("POST", f"{self._item(function_id)}enable_backfills/")
+        return (data or {}).get("batch_export_id")

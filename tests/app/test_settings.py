@@ -1,0 +1,85 @@
+"""The Settings page: validation before sending, test connection, switch project."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator import Emulator
+
+
+@pytest.fixture
+def settings(app, connect_env):
+    at = app.run()
+    at.switch_page("pages/settings.py").run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def second_emulator():
+    with Emulator(port=0, demo_key="phx_second_console_key", hog_functions=20) as emu:
+        yield emu
+
+
+def _custom(at, host, key):
+    at.radio(key="settings_host_choice").set_value("Custom host").run()
+    at.text_input(key="settings_custom_host").input(host)
+    at.text_input(key="settings_api_key").input(key)
+    return at.button(key="settings_test").click().run()
+
+
+def test_key_input_is_masked(settings):
+    assert settings.text_input(key="settings_api_key").proto.type == 1  # PASSWORD
+
+
+@pytest.mark.parametrize(
+    "host,key,message",
+    [
+        ("posthog.example.com", "phx_abc", "full address"),
+        ("https://posthog.example.com", "", "Enter a personal API key"),
+        ("https://posthog.example.com", "phc_project_token", "project API key"),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_is_sent(settings, second_emulator, host, key, message):
+    at = _custom(settings, host, key)
+    assert not at.exception
+    assert any(message in e.value for e in at.error)
+    assert second_emulator.requests == []
+
+
+def test_test_connection_then_use_project(settings, second_emulator):
+    at = _custom(settings, second_emulator.url, "phx_second_console_key")
+    assert not at.exception
+    assert "Connected as" in at.success[0].value
+    project = at.selectbox(key="settings_project")
+    assert project.value == second_emulator.project_id
+    project.set_value(2).run()
+    at.button(key="settings_use").click().run()
+    assert not at.exception
+    assert "Now using" in at.toast[0].value
+    conn = at.session_state["posthog_connection"]
+    assert (conn.host, conn.project_id, conn.source) == (second_emulator.url, 2, "settings")
+    # the next page reads from the second PostHog's project 2
+    at.switch_page("pages/hog_functions.py").run()
+    expected = len([f for f in second_emulator.stored_hog_functions(2) if not f["deleted"]])
+    assert len(at.dataframe[0].value) == expected
+
+
+def test_wrong_key_shows_the_401_message(settings, second_emulator):
+    at = _custom(settings, second_emulator.url, "phx_wrong_key")
+    assert not at.exception
+    assert "did not accept the API key" in at.error[0].value
+    assert [r.status for r in second_emulator.requests] == [401]
+    assert not at.selectbox
+
+
+def test_unreachable_host_is_explained(settings):
+    at = _custom(settings, "http://127.0.0.1:9", "phx_any")
+    assert "Could not reach PostHog" in at.error[0].value
+
+
+def test_changing_the_key_after_a_test_asks_to_test_again(settings, second_emulator):
+    at = _custom(settings, second_emulator.url, "phx_second_console_key")
+    at.text_input(key="settings_api_key").input("phx_other").run()
+    assert "Test the connection again" in at.info[0].value
+    assert not [b for b in at.button if b.key == "settings_use"]

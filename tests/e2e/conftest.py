@@ -1,0 +1,148 @@
+"""Browser tests: `streamlit run app.py` driven by Playwright in Debian's headless Chromium.
+
+Chromium must be installed (bin/test installs it with apt-get). A missing browser fails the
+run rather than skipping it: browser tests must run in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run app.py` on a free loopback port, with the given PostHog settings."""
+
+    def __init__(self, posthog_env: dict[str, str] | None):
+        (ROOT / "test-artifacts").mkdir(exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
+        env.update(posthog_env or {})
+        self.log = open(ROOT / "test-artifacts" / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "app.py",
+                "--server.headless", "true",
+                "--server.address", "127.0.0.1",
+                "--server.port", str(self.port),
+                "--server.fileWatcherType", "none",
+                "--browser.gatherUsageStats", "false",
+            ],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early; see {self.log.name}")
+            try:
+                if requests.get(f"{self.url}/_stcore/health", timeout=1).text == "ok":
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError("streamlit did not become healthy in 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run bin/test, which installs it")
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        page.screenshot(path=str(ROOT / "test-artifacts" / f"{request.node.name}.png"))
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def _wait_for_app(page: Page) -> None:
+    """Wait until the script run triggered by the last action has finished."""
+    page.wait_for_timeout(200)
+    expect(
+        page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
+    ).to_have_count(1)
+    expect(
+        page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")
+    ).to_have_count(1)
+    page.wait_for_timeout(100)
+
+
+@pytest.fixture(scope="session")
+def wait_for_app():
+    return _wait_for_app
+
+
+@pytest.fixture(scope="module")
+def start_streamlit():
+    """Start `streamlit run app.py`; an emulator given sets the POSTHOG_* variables, none
+    starts it in demo mode. Servers stop when the module ends."""
+    servers = []
+
+    def start(emulator=None) -> StreamlitServer:
+        env = None
+        if emulator is not None:
+            env = {
+                "POSTHOG_HOST": emulator.url,
+                "POSTHOG_PERSONAL_API_KEY": emulator.demo_key,
+                "POSTHOG_PROJECT_ID": str(emulator.project_id),
+            }
+        servers.append(StreamlitServer(env))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
