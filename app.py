@@ -7,46 +7,24 @@ from components.sidebar import render_connection
 
 st.set_page_config(page_title="PostHog Admin Console", page_icon=":material/hub:", layout="wide")
 
+
+def _page(script: str, title: str, icon: str, url_path: str, **options) -> st.Page:
+    return st.Page(
+        f"pages/{script}", title=title, icon=f":material/{icon}:", url_path=url_path, **options
+    )
+
+
 PAGES = {
     "Pipelines": [
-        st.Page(
-            "pages/hog_functions.py",
-            title="Hog functions",
-            icon=":material/bolt:",
-            url_path="hog-functions",
-            default=True,
-        ),
-        st.Page(
-            "pages/batch_exports.py",
-            title="Batch exports",
-            icon=":material/cloud_upload:",
-            url_path="batch-exports",
-        ),
+        _page("hog_functions.py", "Hog functions", "bolt", "hog-functions", default=True),
+        _page("batch_exports.py", "Batch exports", "cloud_upload", "batch-exports"),
     ],
     "Product analytics": [
-        st.Page(
-            "pages/insights.py", title="Insights", icon=":material/insights:", url_path="insights"
-        ),
-        st.Page(
-            "pages/dashboards.py",
-            title="Dashboards",
-            icon=":material/dashboard:",
-            url_path="dashboards",
-        ),
+        _page("insights.py", "Insights", "insights", "insights"),
+        _page("dashboards.py", "Dashboards", "dashboard", "dashboards"),
     ],
-    "Legacy": [
-        st.Page(
-            "pages/app_metrics.py",
-            title="App metrics",
-            icon=":material/monitoring:",
-            url_path="app-metrics",
-        ),
-    ],
-    "Settings": [
-        st.Page(
-            "pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"
-        ),
-    ],
+    "Legacy": [_page("app_metrics.py", "App metrics", "monitoring", "app-metrics")],
+    "Settings": [_page("settings.py", "Settings", "settings", "settings")],
 }
 
 page = st.navigation(PAGES)

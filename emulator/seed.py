@@ -34,6 +34,10 @@ def user_basic(user: dict) -> dict:
 URL_INPUT = {"key": "url", "type": "string", "label": "Webhook URL", "required": True}
 
 
+def _secret(key: str, label: str) -> dict:
+    return {"key": key, "type": "string", "label": label, "required": True, "secret": True}
+
+
 def _schema(*items: dict) -> list[dict]:
     return [{"required": False, "secret": False, **item} for item in items]
 
@@ -48,13 +52,7 @@ _TEMPLATES = [
         ["Customer Success"],
         True,
         _schema(
-            {
-                "key": "slack_webhook_url",
-                "type": "string",
-                "label": "Slack webhook URL",
-                "required": True,
-                "secret": True,
-            },
+            _secret("slack_webhook_url", "Slack webhook URL"),
             {"key": "channel", "type": "string", "label": "Channel", "default": "#alerts"},
             {
                 "key": "text",
@@ -96,13 +94,7 @@ _TEMPLATES = [
         ["CRM"],
         False,
         _schema(
-            {
-                "key": "access_token",
-                "type": "string",
-                "label": "Access token",
-                "required": True,
-                "secret": True,
-            },
+            _secret("access_token", "Access token"),
             {
                 "key": "email",
                 "type": "string",
@@ -127,13 +119,7 @@ _TEMPLATES = [
         ["Customer Success"],
         True,
         _schema(
-            {
-                "key": "webhookUrl",
-                "type": "string",
-                "label": "Discord webhook URL",
-                "required": True,
-                "secret": True,
-            },
+            _secret("webhookUrl", "Discord webhook URL"),
             {"key": "content", "type": "string", "label": "Content", "default": "{event.event}"},
         ),
         "Post a message to a Discord channel",
@@ -176,13 +162,7 @@ _TEMPLATES = [
         False,
         _schema(
             {"key": "site_id", "type": "string", "label": "Site ID", "required": True},
-            {
-                "key": "token",
-                "type": "string",
-                "label": "API key",
-                "required": True,
-                "secret": True,
-            },
+            _secret("token", "API key"),
         ),
         "Identify and track customers in Customer.io",
     ),
@@ -193,15 +173,7 @@ _TEMPLATES = [
         "beta",
         ["Email Marketing"],
         False,
-        _schema(
-            {
-                "key": "apiKey",
-                "type": "string",
-                "label": "API key",
-                "required": True,
-                "secret": True,
-            }
-        ),
+        _schema(_secret("apiKey", "API key")),
         "Update contacts in Brevo",
     ),
     (
@@ -212,13 +184,7 @@ _TEMPLATES = [
         ["Email Marketing"],
         False,
         _schema(
-            {
-                "key": "apiKey",
-                "type": "string",
-                "label": "API key",
-                "required": True,
-                "secret": True,
-            },
+            _secret("apiKey", "API key"),
             {"key": "audienceId", "type": "string", "label": "Audience", "required": True},
         ),
         "Add subscribers to a Mailchimp audience",
@@ -241,13 +207,7 @@ _TEMPLATES = [
         ["Advertisement"],
         False,
         _schema(
-            {
-                "key": "accessToken",
-                "type": "string",
-                "label": "Access token",
-                "required": True,
-                "secret": True,
-            },
+            _secret("accessToken", "Access token"),
             {"key": "pixelId", "type": "string", "label": "Pixel ID", "required": True},
         ),
         "Send conversion events to Meta",
@@ -259,15 +219,7 @@ _TEMPLATES = [
         "stable",
         ["Analytics"],
         False,
-        _schema(
-            {
-                "key": "apiKey",
-                "type": "string",
-                "label": "API key",
-                "required": True,
-                "secret": True,
-            }
-        ),
+        _schema(_secret("apiKey", "API key")),
         "Forward events to Amplitude",
     ),
     (
@@ -289,13 +241,7 @@ _TEMPLATES = [
         False,
         _schema(
             {"key": "brazeEndpoint", "type": "string", "label": "REST endpoint", "required": True},
-            {
-                "key": "apiKey",
-                "type": "string",
-                "label": "API key",
-                "required": True,
-                "secret": True,
-            },
+            _secret("apiKey", "API key"),
         ),
         "Track users in Braze",
     ),
@@ -306,15 +252,7 @@ _TEMPLATES = [
         "stable",
         ["Customer Success"],
         False,
-        _schema(
-            {
-                "key": "access_token",
-                "type": "string",
-                "label": "Access token",
-                "required": True,
-                "secret": True,
-            }
-        ),
+        _schema(_secret("access_token", "Access token")),
         "Update Intercom contacts",
     ),
     (
@@ -326,13 +264,7 @@ _TEMPLATES = [
         False,
         _schema(
             {"key": "subdomain", "type": "string", "label": "Subdomain", "required": True},
-            {
-                "key": "token",
-                "type": "string",
-                "label": "API token",
-                "required": True,
-                "secret": True,
-            },
+            _secret("token", "API token"),
         ),
         "Update Zendesk users",
     ),
@@ -353,15 +285,7 @@ _TEMPLATES = [
         "stable",
         ["CRM"],
         False,
-        _schema(
-            {
-                "key": "apiKey",
-                "type": "string",
-                "label": "API key",
-                "required": True,
-                "secret": True,
-            }
-        ),
+        _schema(_secret("apiKey", "API key")),
         "Sync people to Attio",
     ),
     (

@@ -29,6 +29,15 @@ class PostHogError(Exception):
         """True when a write may or may not have been applied by PostHog."""
         return False
 
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} {UNKNOWN_OUTCOME}" if self.outcome_unknown else text
+
+
+UNKNOWN_OUTCOME = (
+    "The change may or may not have been applied: reload to check before trying again."
+)
+
 
 class ReadOnlyMode(PostHogError):
     hint = "This console is in read-only mode, so no change was sent."
@@ -51,14 +60,6 @@ class RequestTimedOut(PostHogError):
     @property
     def outcome_unknown(self) -> bool:
         return self.is_write
-
-    def __str__(self) -> str:
-        if self.is_write:
-            return (
-                "PostHog did not answer in time, so the change may or may not have been "
-                "applied. Reload to check before trying again."
-            )
-        return "PostHog did not answer in time. Try again in a moment."
 
 
 class UnreadableResponse(PostHogError):
@@ -200,12 +201,7 @@ class ServerError(APIStatusError):
         return self.is_write
 
     def _message(self) -> str:
-        if self.is_write:
-            return (
-                f"PostHog had an internal error ({self.status}); the change may or may not "
-                "have been applied. Reload to check before trying again."
-            )
-        return f"PostHog had an internal error ({self.status}). Try again in a moment."
+        return f"PostHog had an internal error ({self.status})."
 
 
 _WAIT_RE = re.compile(r"available in (\d+(?:\.\d+)?) second", re.IGNORECASE)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
-from services.logs import fetch_log_page
+from services.logs import LogFilters, fetch_log_page
 from services.models import HogFunction, InvocationResult, LogPage, MetricsSeries
 from services.transport import Transport
 
@@ -90,27 +89,9 @@ class HogFunctions:
     def get(self, function_id: str) -> HogFunction:
         return HogFunction.model_validate(self._t.get(self._item(function_id)))
 
-    def logs(
-        self,
-        function_id: str,
-        *,
-        limit: int = 100,
-        before: datetime | str | None = None,
-        after: datetime | str | None = None,
-        levels: list[str] | None = None,
-        search: str | None = None,
-        instance_id: str | None = None,
-    ) -> LogPage:
-        return fetch_log_page(
-            self._t,
-            f"{self._item(function_id)}logs/",
-            limit=limit,
-            before=before,
-            after=after,
-            levels=levels,
-            search=search,
-            instance_id=instance_id,
-        )
+    def logs(self, function_id: str, **filters: Unpack[LogFilters]) -> LogPage:
+        """One page of logs, newest first; pass `before=page.older_before` for older ones."""
+        return fetch_log_page(self._t, f"{self._item(function_id)}logs/", **filters)
 
     def metrics(
         self,

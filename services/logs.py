@@ -9,12 +9,21 @@ held back and the next page starts just after that timestamp to include all of t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from services.models import LogEntry, LogPage
 from services.transport import Transport
 
 MAX_LOG_LIMIT = 500
+
+
+class LogFilters(TypedDict, total=False):
+    limit: int
+    before: datetime | str | None
+    after: datetime | str | None
+    levels: list[str] | None
+    search: str | None
+    instance_id: str | None
 
 
 def fetch_log_page(
