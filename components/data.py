@@ -11,7 +11,14 @@ import time
 import streamlit as st
 
 from services import PostHogClient, fetch_concurrently
-from services.models import HogFunction, Project, User
+from services.models import (
+    HogFunction,
+    HogFunctionTemplate,
+    LogPage,
+    MetricsSeries,
+    Project,
+    User,
+)
 
 _BY_FINGERPRINT = {PostHogClient: lambda client: client.fingerprint}
 
@@ -31,9 +38,75 @@ def hog_functions(client: PostHogClient) -> list[HogFunction]:
     return client.hog_functions.list()
 
 
-def forget_hog_functions(client: PostHogClient) -> None:
-    """After a write to hog functions: drop this connection's list only."""
+@st.cache_data(ttl=60, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def hog_function(client: PostHogClient, function_id: str) -> HogFunction:
+    return client.hog_functions.get(function_id)
+
+
+@st.cache_data(ttl=120, max_entries=200, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def function_metrics(
+    client: PostHogClient,
+    function_id: str,
+    *,
+    after: str,
+    before: str | None,
+    interval: str,
+    breakdown_by: str,
+) -> MetricsSeries:
+    return client.hog_functions.metrics(
+        function_id, after=after, before=before, interval=interval, breakdown_by=breakdown_by
+    )
+
+
+@st.cache_data(ttl=120, max_entries=200, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def function_totals(
+    client: PostHogClient,
+    function_id: str,
+    *,
+    after: str,
+    before: str | None,
+    breakdown_by: str = "kind",
+) -> dict[str, int]:
+    return client.hog_functions.metrics_totals(
+        function_id, after=after, before=before, breakdown_by=breakdown_by
+    )
+
+
+@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def function_logs(
+    client: PostHogClient,
+    function_id: str,
+    *,
+    limit: int,
+    before: str | None = None,
+    after: str | None = None,
+    levels: tuple[str, ...] = (),
+    search: str | None = None,
+    instance_id: str | None = None,
+) -> LogPage:
+    return client.hog_functions.logs(
+        function_id,
+        limit=limit,
+        before=before,
+        after=after,
+        levels=list(levels),
+        search=search,
+        instance_id=instance_id,
+    )
+
+
+@st.cache_data(ttl=3600, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def templates(client: PostHogClient, types: tuple[str, ...]) -> list[HogFunctionTemplate]:
+    return client.hog_function_templates.list(types=types)
+
+
+def forget_hog_function(client: PostHogClient, function_id: str | None = None) -> None:
+    """After a write to hog functions: drop this connection's list, the written function and
+    its cached totals, nothing else."""
     hog_functions.clear(client)
+    if function_id:
+        hog_function.clear(client, function_id)
+        _totals_store().forget(client.fingerprint, function_id)
 
 
 class _TotalsStore:
