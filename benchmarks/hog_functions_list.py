@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emulator import Emulator  # noqa: E402
 from services import PostHogClient, fetch_concurrently  # noqa: E402
+from services.concurrency import DEFAULT_WORKERS  # noqa: E402
 
 
 def load(client: PostHogClient, *, workers: int) -> int:
@@ -45,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", type=int, default=250)
     parser.add_argument("--latency-ms", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     args = parser.parse_args()
     with Emulator(port=0, latency_ms=args.latency_ms, hog_functions=args.functions) as emu:
         fast, fast_requests, count = measure(emu, workers=args.workers)

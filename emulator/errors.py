@@ -34,9 +34,11 @@ class ApiError(Exception):
     @classmethod
     def throttled(cls, seconds):
         return cls.envelope(
-            429, "throttled_error", "throttled",
+            429,
+            "throttled_error",
+            "throttled",
             f"Request was throttled. Expected available in {seconds} seconds.",
-        )  # fmt: skip
+        )
 
 
 def iso(moment: datetime | None, *, micro: bool = False) -> str | None:

@@ -12,28 +12,59 @@ from emulator.errors import ApiError, iso, parse_when
 from emulator.seed import user_basic
 
 TYPES = (
-    "destination", "site_destination", "internal_destination", "source_webhook",
-    "site_app", "transformation",
-)  # fmt: skip
+    "destination",
+    "site_destination",
+    "internal_destination",
+    "source_webhook",
+    "site_app",
+    "transformation",
+)
 ORDERED_TYPES = ("transformation",)
 MAX_ENABLED_TRANSFORMATIONS = 20
 MAX_HOG_BYTES = 100 * 1024
 MASK = "********"
 MINIMAL_FIELDS = (
-    "id", "type", "name", "description", "created_at", "created_by", "updated_at", "enabled",
-    "hog", "filters", "icon_url", "template", "status", "execution_order",
-)  # fmt: skip
+    "id",
+    "type",
+    "name",
+    "description",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "enabled",
+    "hog",
+    "filters",
+    "icon_url",
+    "template",
+    "status",
+    "execution_order",
+)
 METRIC_KINDS = {
-    "succeeded": "success", "failed": "failure", "filtered": "other", "masked": "other",
-    "inputs_failed": "failure", "filtering_failed": "failure",
-    "disabled_temporarily": "failure", "disabled_permanently": "failure",
-}  # fmt: skip
+    "succeeded": "success",
+    "failed": "failure",
+    "filtered": "other",
+    "masked": "other",
+    "inputs_failed": "failure",
+    "filtering_failed": "failure",
+    "disabled_temporarily": "failure",
+    "disabled_permanently": "failure",
+}
 FAILURE_RATE = {"healthy": 0.004, "degraded": 0.2, "failing": 0.8, "paused": 0.0}
 ICONS = {
     d: d.split(".")[0].capitalize()
-    for d in ("slack.com", "hubspot.com", "discord.com", "salesforce.com", "zapier.com",
-              "mailchimp.com", "intercom.com", "zendesk.com", "linear.app", "stripe.com")
-}  # fmt: skip
+    for d in (
+        "slack.com",
+        "hubspot.com",
+        "discord.com",
+        "salesforce.com",
+        "zapier.com",
+        "mailchimp.com",
+        "intercom.com",
+        "zendesk.com",
+        "linear.app",
+        "stripe.com",
+    )
+}
 
 
 def status_of(fn: dict) -> dict:
@@ -121,6 +152,9 @@ def validate(data: dict, existing: dict | None, templates: dict, team_fns: list[
     if "hog" in data:
         if len((data["hog"] or "").encode()) > MAX_HOG_BYTES:
             raise ApiError.validation("HOG code exceeds maximum size of 100KB.", "hog")
+        problem = _syntax_problem(data["hog"] or "")
+        if problem:
+            raise ApiError.validation(f"Invalid HOG code: {problem}", "hog")
         out["hog"] = data["hog"]
     if "enabled" in data:
         out["enabled"] = bool(data["enabled"])
@@ -214,6 +248,11 @@ def _validate_inputs(sent, schema: list[dict], existing: dict | None, was_sent: 
             continue
         if item["type"] == "string" and not isinstance(value, str):
             raise ApiError.validation("Value must be a string.", f"inputs__{key}")
+        if isinstance(value, str) and value.count("{") != value.count("}"):
+            # PostHog compiles templated inputs on save; an unclosed brace fails to compile
+            raise ApiError.validation(
+                "Invalid template: a '{' is not closed by '}'.", f"inputs__{key}"
+            )
         if item["type"] == "number" and not isinstance(value, (int, float)):
             raise ApiError.validation("Value must be a number.", f"inputs__{key}")
         if item["type"] == "boolean" and not isinstance(value, (bool, str)):
@@ -222,6 +261,14 @@ def _validate_inputs(sent, schema: list[dict], existing: dict | None, was_sent: 
             )
         values[key] = value
     return values
+
+
+def _syntax_problem(code: str) -> str | None:
+    """The emulator's stand-in for compiling Hog: unbalanced brackets fail, as in PostHog."""
+    for opening, closing in ("()", "{}", "[]"):
+        if code.count(opening) != code.count(closing):
+            return f"unbalanced '{opening}' and '{closing}'."
+    return None
 
 
 def _validate_masking(masking):

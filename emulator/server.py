@@ -24,12 +24,26 @@ READONLY_KEY = "phx_demo_readonly_key"
 SCOPED_KEY = "phx_demo_project1_only_key"
 READ_SCOPES = {
     f"{obj}:read"
-    for obj in ("hog_function", "batch_export", "insight", "dashboard", "plugin",
-                "sharing_configuration", "activity_log", "project", "user")
-}  # fmt: skip
+    for obj in (
+        "hog_function",
+        "batch_export",
+        "insight",
+        "dashboard",
+        "plugin",
+        "sharing_configuration",
+        "activity_log",
+        "project",
+        "user",
+    )
+}
 # Custom actions PostHog maps to a scope; any other custom action refuses scoped keys.
-ACTION_SCOPES = {"logs": "read", "metrics": "read", "totals": "read",
-                 "invocations": "write", "rearrange": "write"}  # fmt: skip
+ACTION_SCOPES = {
+    "logs": "read",
+    "metrics": "read",
+    "totals": "read",
+    "invocations": "write",
+    "rearrange": "write",
+}
 WWW_AUTHENTICATE = 'Bearer resource_metadata="/.well-known/oauth-protected-resource"'
 PREFIX = re.compile(r"^/api/(?:projects|environments)/(@current|\d+)(/.*)?$")
 
@@ -117,16 +131,30 @@ class Emulator:
             self.requests.clear()
 
     def inject_fault(
-        self, kind, *, method=None, path_contains=None, times=1, status=500, wait_seconds=30,
+        self,
+        kind,
+        *,
+        method=None,
+        path_contains=None,
+        times=1,
+        status=500,
+        wait_seconds=30,
         delay_ms=0,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if kind not in ("status", "malformed", "drop", "throttle", "delay"):
             raise ValueError(f"unknown fault kind {kind!r}")
         with self.lock:
-            self._faults.append({
-                "kind": kind, "method": method, "path": path_contains, "left": times,
-                "status": status, "wait": wait_seconds, "delay": delay_ms,
-            })  # fmt: skip
+            self._faults.append(
+                {
+                    "kind": kind,
+                    "method": method,
+                    "path": path_contains,
+                    "left": times,
+                    "status": status,
+                    "wait": wait_seconds,
+                    "delay": delay_ms,
+                }
+            )
 
     def clear_faults(self) -> None:
         with self.lock:
@@ -212,10 +240,18 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = ValueError
-        headers = {k: ("Bearer ***" if k.lower() == "authorization" else v)
-                   for k, v in self.headers.items()}  # fmt: skip
-        record = RecordedRequest(method, url.path, parse_qs(url.query, keep_blank_values=True),
-                                 None if body is ValueError else body, 0, headers)  # fmt: skip
+        headers = {
+            k: ("Bearer ***" if k.lower() == "authorization" else v)
+            for k, v in self.headers.items()
+        }
+        record = RecordedRequest(
+            method,
+            url.path,
+            parse_qs(url.query, keep_blank_values=True),
+            None if body is ValueError else body,
+            0,
+            headers,
+        )
         with emu.lock:
             emu.requests.append(record)
         if emu.latency_ms:
@@ -260,17 +296,21 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             raise ApiError.envelope(
-                401, "authentication_error", "not_authenticated",
+                401,
+                "authentication_error",
+                "not_authenticated",
                 "Authentication credentials were not provided.",
                 headers={"WWW-Authenticate": WWW_AUTHENTICATE},
-            )  # fmt: skip
+            )
         token = auth[len("Bearer ") :].strip()
         key = self.emulator.keys.get(token)
         if key is None:
             raise ApiError.envelope(
-                401, "authentication_error", "authentication_failed",
+                401,
+                "authentication_error",
+                "authentication_failed",
                 "Personal API key found in request Authorization header is invalid.",
-            )  # fmt: skip
+            )
         self.emulator.check_rate(token)
         return token, key
 
@@ -292,6 +332,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method, path, query, body):
         path = path.rstrip("/") or "/"
+        if path.startswith("/static/services/") and method == "GET":
+            return 200, hf.PNG, "image/png"  # PostHog serves template icons publicly
         if path == "/api/public_hog_function_templates" and method == "GET":
             return self._templates(query, public=True)
         _, key = self._key()
@@ -359,18 +401,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _project(project: dict) -> dict:
-        return {**project, "uuid": f"01900000-0000-4000-8000-00000000000{project['id']}",
-                "organization": demo.ORGANIZATION["id"], "project_id": project["id"]}  # fmt: skip
+        return {
+            **project,
+            "uuid": f"01900000-0000-4000-8000-00000000000{project['id']}",
+            "organization": demo.ORGANIZATION["id"],
+            "project_id": project["id"],
+        }
 
     def _templates(self, query, *, public: bool):
         types = query.get("types", "") or query.get("type", "destination")
         wanted = set(filter(None, types.split(",")))
         hidden = {"deprecated", "hidden"} if public else {"deprecated"}
         items = [
-            t for t in self.emulator.templates.values()
-            if t["type"] in wanted and t["status"] not in hidden
+            t
+            for t in self.emulator.templates.values()
+            if t["type"] in wanted
+            and t["status"] not in hidden
             and (not query.get("template_id") or t["id"] == query["template_id"])
-        ]  # fmt: skip
+        ]
         return 200, self._page(items, query), "application/json"
 
     # --- hog functions -------------------------------------------------------------------
@@ -451,14 +499,15 @@ class _Handler(BaseHTTPRequestHandler):
         types = set(filter(None, query.get("type", "").split(",")))
         search = query.get("search", "").lower()
         items = [
-            f for f in fns
+            f
+            for f in fns
             if not f["deleted"]
             and (not types or f["type"] in types)
             and ("enabled" not in query or f["enabled"] == (query["enabled"] == "true"))
             and (not search or search in (f["name"] + f["description"]).lower())
             and (not query.get("id") or f["id"] == query["id"])
             and (not query.get("created_by") or str(f["created_by"]["id"]) == query["created_by"])
-        ]  # fmt: skip
+        ]
         items.sort(key=lambda f: f["updated_at"], reverse=True)
         items.sort(key=lambda f: (f["execution_order"] is None, f["execution_order"] or 0))
         rows = [hf.serialize(f, self.emulator.templates, minimal=True) for f in items]
@@ -473,13 +522,30 @@ class _Handler(BaseHTTPRequestHandler):
         values = hf.validate(dict(body), None, emu.templates, team_fns)
         now = datetime.now(UTC)
         fn = {
-            "id": demo.new_uuid(emu._rng), "team_id": team, "type": "destination", "name": "",
-            "description": "", "created_at": now, "created_by": dict(demo.USERS[0]),
-            "updated_at": now, "enabled": False, "deleted": False, "hog": "",
-            "inputs_schema": [], "values": {}, "filters": {}, "masking": None, "mappings": None,
-            "icon_url": None, "template_id": None, "state": 1, "execution_order": None,
-            "batch_export_id": None, "profile": "healthy", "disabled_at": None,
-        }  # fmt: skip
+            "id": demo.new_uuid(emu._rng),
+            "team_id": team,
+            "type": "destination",
+            "name": "",
+            "description": "",
+            "created_at": now,
+            "created_by": dict(demo.USERS[0]),
+            "updated_at": now,
+            "enabled": False,
+            "deleted": False,
+            "hog": "",
+            "inputs_schema": [],
+            "values": {},
+            "filters": {},
+            "masking": None,
+            "mappings": None,
+            "icon_url": None,
+            "template_id": None,
+            "state": 1,
+            "execution_order": None,
+            "batch_export_id": None,
+            "profile": "healthy",
+            "disabled_at": None,
+        }
         fn.update(values)
         if fn["type"] in hf.ORDERED_TYPES and fn["execution_order"] is None:
             fn["execution_order"] = self._next_order(team_fns, fn["type"])
@@ -575,10 +641,14 @@ class _Handler(BaseHTTPRequestHandler):
             return 400, {"error": "Backfills already enabled for this function"}, "application/json"
         export_id = demo.new_uuid(self.emulator._rng)
         self.emulator.batch_exports[export_id] = {
-            "id": export_id, "team_id": fn["team_id"], "name": f"Backfills for {fn['name']}",
-            "paused": True, "interval": "hour", "destination": {"type": "Workflows", "config": {}},
+            "id": export_id,
+            "team_id": fn["team_id"],
+            "name": f"Backfills for {fn['name']}",
+            "paused": True,
+            "interval": "hour",
+            "destination": {"type": "Workflows", "config": {}},
             "hog_function_id": fn["id"],
-        }  # fmt: skip
+        }
         fn["batch_export_id"] = export_id
         fn["updated_at"] = datetime.now(UTC)
         return 200, {"batch_export_id": export_id}, "application/json"
@@ -601,5 +671,6 @@ def _fault_error(status: int) -> ApiError:
 
 
 def _method_not_allowed(method: str) -> ApiError:
-    return ApiError.envelope(405, "invalid_request", "method_not_allowed",
-                             f'Method "{method}" not allowed.')  # fmt: skip
+    return ApiError.envelope(
+        405, "invalid_request", "method_not_allowed", f'Method "{method}" not allowed.'
+    )

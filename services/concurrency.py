@@ -14,7 +14,7 @@ from typing import TypeVar
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS = 10
 
 
 def fetch_concurrently(

@@ -198,3 +198,107 @@ class HogFunctions:
         """Create the paused batch export PostHog uses to backfill a destination."""
         data = self._t.write("POST", f"{self._item(function_id)}enable_backfills/")
         return (data or {}).get("batch_export_id")
+
+
+# --- safe editing -------------------------------------------------------------------------
+
+EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "icon_url",
+    "hog",
+    "filters",
+    "masking",
+    "mappings",
+    "execution_order",
+)
+
+
+def secret_keys(function: HogFunction) -> set[str]:
+    return {item["key"] for item in function.inputs_schema or [] if item.get("secret")}
+
+
+def secret_is_set(function: HogFunction, key: str) -> bool:
+    return bool(((function.inputs or {}).get(key) or {}).get("secret"))
+
+
+def input_value(function: HogFunction, key: str) -> Any:
+    return ((function.inputs or {}).get(key) or {}).get("value")
+
+
+def changes_for(
+    function: HogFunction,
+    edited: dict[str, Any],
+    *,
+    input_values: dict[str, Any] | None = None,
+    new_secrets: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The PATCH body for an edit: only the fields that changed.
+
+    `input_values` are the non-secret input values from the form; `new_secrets` only the
+    secrets the operator explicitly replaced. When any input changed, `inputs` goes whole
+    (PostHog replaces it): every untouched secret that is set is echoed as
+    `{"secret": true}`, so PostHog keeps it; secrets never set are left out.
+    """
+    changes = {
+        field: value
+        for field, value in edited.items()
+        if field in EDITABLE_FIELDS and value != getattr(function, field)
+    }
+    input_values = input_values or {}
+    new_secrets = {k: v for k, v in (new_secrets or {}).items() if v}
+    secrets = secret_keys(function)
+    changed_inputs = bool(new_secrets) or any(
+        (None if value == "" else value) != input_value(function, key)
+        for key, value in input_values.items()
+        if key not in secrets
+    )
+    if changed_inputs:
+        changes["inputs"] = inputs_payload(function, input_values, new_secrets)
+    return changes
+
+
+def inputs_payload(
+    function: HogFunction, input_values: dict[str, Any], new_secrets: dict[str, str]
+) -> dict[str, Any]:
+    """The whole `inputs` object: form values for plain inputs, replaced secrets as values,
+    and every other stored secret echoed as `{"secret": true}`."""
+    secrets = secret_keys(function)
+    inputs: dict[str, Any] = {}
+    for item in function.inputs_schema or []:
+        key = item["key"]
+        original = (function.inputs or {}).get(key) or {}
+        if key in secrets:
+            if new_secrets.get(key):
+                inputs[key] = {"value": new_secrets[key]}
+            elif secret_is_set(function, key):
+                inputs[key] = {"secret": True}
+            continue
+        value = input_values.get(key, original.get("value"))
+        if value is None or value == "":
+            continue
+        entry = {"value": value}
+        if "templating" in original:
+            entry["templating"] = original["templating"]
+        inputs[key] = entry
+    return inputs
+
+
+def describe_changes(function: HogFunction, changes: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(field, before, after) rows for a diff preview; secrets never show their value."""
+    rows = []
+    for field, after in changes.items():
+        if field != "inputs":
+            rows.append((field, getattr(function, field, None), after))
+            continue
+        for key, entry in after.items():
+            if "secret" in entry:
+                continue  # echoed unchanged
+            if key in secret_keys(function):
+                rows.append((f"inputs.{key}", "(secret)", "(new secret value)"))
+            elif entry.get("value") != input_value(function, key):
+                rows.append((f"inputs.{key}", input_value(function, key), entry.get("value")))
+        for key in function.inputs or {}:
+            if key not in after and key not in secret_keys(function):
+                rows.append((f"inputs.{key}", input_value(function, key), None))
+    return rows

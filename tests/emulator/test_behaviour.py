@@ -25,9 +25,10 @@ def api(emulator):
 
 def _with_secret(emulator):
     return next(
-        f for f in emulator.stored_hog_functions(1)
+        f
+        for f in emulator.stored_hog_functions(1)
         if f["secret_inputs"] and not f["deleted"] and len(f["inputs"]) > 1
-    )  # fmt: skip
+    )
 
 
 def test_secrets_read_back_as_markers_and_survive_omission(api, emulator):
@@ -83,9 +84,10 @@ def test_inputs_are_replaced_not_merged(api, emulator):
 
 def test_required_input_error_names_its_field(api, emulator):
     fn = next(
-        f for f in emulator.stored_hog_functions(1)
+        f
+        for f in emulator.stored_hog_functions(1)
         if f["template"] and f["template"]["id"] == "template-webhook" and not f["deleted"]
-    )  # fmt: skip
+    )
     resp = api("PATCH", f"/api/projects/1/hog_functions/{fn['id']}/", json={"inputs": {}})
     assert resp.status_code == 400
     assert resp.json()["attr"] == "inputs__url"

@@ -156,14 +156,17 @@ def _request(emu: Emulator, method: str, path: str, op_id: str) -> requests.Resp
         params = {"id": "slack.com"}
     elif suffix == "rearrange_partial_update":
         transformations = [
-            f for f in emu.stored_hog_functions(1)
+            f
+            for f in emu.stored_hog_functions(1)
             if f["type"] == "transformation" and f["enabled"] and not f["deleted"]
-        ]  # fmt: skip
+        ]
         body = {"orders": {transformations[0]["id"]: 2, transformations[1]["id"]: 1}}
     elif suffix == "invocations_create":
         config = {"type": "destination", "hog": "print(1)", "inputs_schema": [], "inputs": {}}
-        body = {"configuration": config,
-                "globals": {"event": {"event": "$pageview", "properties": {}}}}  # fmt: skip
+        body = {
+            "configuration": config,
+            "globals": {"event": {"event": "$pageview", "properties": {}}},
+        }
     elif suffix == "logs_retrieve":
         params = {"limit": 100, "level": "ERROR,INFO"}
     elif suffix in ("metrics_retrieve", "metrics_totals_retrieve"):
@@ -185,9 +188,10 @@ def _operation_ids() -> list[str]:
     if not SCHEMA_PATH.exists():
         return ["schema-missing"]
     return sorted(
-        op for op in hog_operations(json.loads(SCHEMA_PATH.read_text()))
+        op
+        for op in hog_operations(json.loads(SCHEMA_PATH.read_text()))
         if not any(word in op for word in NOT_EMULATED)
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("operation_id", _operation_ids())

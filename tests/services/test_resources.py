@@ -9,6 +9,7 @@ import pytest
 
 from services import errors as e
 from services import fetch_concurrently, health_of
+from services.hog_functions import changes_for, describe_changes
 from services.models import HogFunction, HogFunctionStatus
 
 
@@ -215,3 +216,70 @@ def test_fetch_concurrently_uses_a_session_per_thread(client):
     assert all(isinstance(results[f.id], dict) for f in functions)
     assert 1 < len(sessions) <= 4
     assert progress[-1] == (21, 21) and len(progress) == 21
+
+
+# --- safe editing --------------------------------------------------------------------------
+
+
+def _function_with_secret(client, emulator):
+    stored = next(
+        f
+        for f in emulator.stored_hog_functions(1)
+        if f["secret_inputs"]
+        and not f["deleted"]
+        and f["type"] == "destination"
+        and any(isinstance(v.get("value"), str) for v in f["inputs"].values())
+    )
+    return stored, client.hog_functions.get(stored["id"])
+
+
+def _plain_values(function):
+    return {k: v.get("value") for k, v in function.inputs.items() if "value" in v}
+
+
+def test_untouched_form_changes_nothing(client, emulator):
+    _, function = _function_with_secret(client, emulator)
+    values = {k: ("" if v is None else v) for k, v in _plain_values(function).items()}
+    edited = {"name": function.name, "description": function.description, "hog": function.hog}
+    assert changes_for(function, edited, input_values=values) == {}
+
+
+def test_rename_changes_only_the_name(client, emulator):
+    stored, function = _function_with_secret(client, emulator)
+    changes = changes_for(function, {"name": "New name"}, input_values=_plain_values(function))
+    assert changes == {"name": "New name"}
+    client.hog_functions.update(function.id, changes)
+    assert emulator.stored_hog_function(function.id)["secret_inputs"] == stored["secret_inputs"]
+
+
+def test_input_change_sends_inputs_whole_and_keeps_secrets(client, emulator):
+    stored, function = _function_with_secret(client, emulator)
+    values = _plain_values(function)
+    key = next(k for k, v in values.items() if isinstance(v, str))
+    values[key] = "https://hooks.example.com/new"
+    changes = changes_for(function, {}, input_values=values)
+    assert set(changes) == {"inputs"}
+    assert all(changes["inputs"][s] == {"secret": True} for s in stored["secret_inputs"])
+    rows = describe_changes(function, changes)
+    assert rows == [(f"inputs.{key}", function.inputs[key]["value"], values[key])]
+    client.hog_functions.update(function.id, changes)
+    after = emulator.stored_hog_function(function.id)
+    assert after["secret_inputs"] == stored["secret_inputs"]
+    assert after["inputs"][key]["value"] == "https://hooks.example.com/new"
+
+
+def test_replacing_a_secret_rotates_only_that_secret(client, emulator):
+    stored, function = _function_with_secret(client, emulator)
+    secret = next(iter(stored["secret_inputs"]))
+    changes = changes_for(
+        function, {}, input_values=_plain_values(function), new_secrets={secret: "rotated"}
+    )
+    rows = describe_changes(function, changes)
+    assert rows == [(f"inputs.{secret}", "(secret)", "(new secret value)")]
+    assert "rotated" not in str(rows)
+    client.hog_functions.update(function.id, changes)
+    after = emulator.stored_hog_function(function.id)["secret_inputs"]
+    assert after[secret] == {"value": "rotated"}
+    assert {k: v for k, v in after.items() if k != secret} == {
+        k: v for k, v in stored["secret_inputs"].items() if k != secret
+    }
