@@ -14,16 +14,26 @@ def _page(script: str, title: str, icon: str, url_path: str, **options) -> st.Pa
     )
 
 
+HOG_FUNCTIONS = _page("hog-functions.py", "Hog functions", "bolt", "hog-functions")
+
+
+def _home() -> None:
+    # The default page is served only at "/", so no real page is the default: that keeps
+    # /hog-functions?id=… deep links routable. "/" goes to the hog functions.
+    st.switch_page(HOG_FUNCTIONS, query_params=st.query_params.to_dict())
+
+
 PAGES = {
+    "": [st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden")],
     "Pipelines": [
-        _page("hog_functions.py", "Hog functions", "bolt", "hog-functions", default=True),
-        _page("batch_exports.py", "Batch exports", "cloud_upload", "batch-exports"),
+        HOG_FUNCTIONS,
+        _page("batch-exports.py", "Batch exports", "cloud_upload", "batch-exports"),
     ],
     "Product analytics": [
         _page("insights.py", "Insights", "insights", "insights"),
         _page("dashboards.py", "Dashboards", "dashboard", "dashboards"),
     ],
-    "Legacy": [_page("app_metrics.py", "App metrics", "monitoring", "app-metrics")],
+    "Legacy": [_page("app-metrics.py", "App metrics", "monitoring", "app-metrics")],
     "Settings": [_page("settings.py", "Settings", "settings", "settings")],
 }
 

@@ -1,10 +1,10 @@
 import streamlit as st
-from components.transformation_order import render as render_order
 
 from components import hog_function_detail, hog_function_list, template_gallery
 from components.connection import get_client
 from components.feedback import show_error
 from components.shell import require_navigation
+from components.transformation_order import render as render_order
 from services.errors import PostHogError
 
 require_navigation()

@@ -60,7 +60,7 @@ def test_test_connection_then_use_project(settings, second_emulator):
     conn = at.session_state["posthog_connection"]
     assert (conn.host, conn.project_id, conn.source) == (second_emulator.url, 2, "settings")
     # the next page reads from the second PostHog's project 2
-    at.switch_page("pages/hog_functions.py").run()
+    at.switch_page("pages/hog-functions.py").run()
     expected = len([f for f in second_emulator.stored_hog_functions(2) if not f["deleted"]])
     assert len(at.dataframe[0].value) == expected
 

@@ -8,10 +8,10 @@ from components.text import unescape
 from services import PostHogClient
 
 PLACEHOLDERS = [
-    ("pages/batch_exports.py", "Batch exports"),
+    ("pages/batch-exports.py", "Batch exports"),
     ("pages/insights.py", "Insights"),
     ("pages/dashboards.py", "Dashboards"),
-    ("pages/app_metrics.py", "App metrics"),
+    ("pages/app-metrics.py", "App metrics"),
 ]
 
 

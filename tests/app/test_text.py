@@ -23,6 +23,13 @@ def test_plain_round_trips_and_neutralises(text):
         assert token not in escaped.replace("\\" + token, "")
 
 
+def test_bare_urls_are_not_linkified():
+    escaped = plain("see https://evil.example and www.evil.example")
+    assert "https://" not in escaped and "www." not in escaped
+    assert unescape(escaped) == "see https://evil.example and www.evil.example"
+    assert plain(0) == "0"
+
+
 def test_escaped_markdown_renders_no_link():
     at = AppTest.from_string(
         "import streamlit as st\nfrom components.text import plain\n"

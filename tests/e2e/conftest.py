@@ -49,15 +49,27 @@ class StreamlitServer:
         self.log = open(ROOT / "test-artifacts" / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.headless", "true",
-                "--server.address", "127.0.0.1",
-                "--server.port", str(self.port),
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(self.port),
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
             ],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -112,12 +124,10 @@ def pytest_runtest_makereport(item, call):
 def _wait_for_app(page: Page) -> None:
     """Wait until the script run triggered by the last action has finished."""
     page.wait_for_timeout(200)
-    expect(
-        page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
-    ).to_have_count(1)
-    expect(
-        page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")
-    ).to_have_count(1)
+    app = page.locator("[data-testid='stApp']")
+    # a first load may fetch 7-day totals for hundreds of functions
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=60_000)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=60_000)
     page.wait_for_timeout(100)
 
 

@@ -32,4 +32,4 @@ def test_demo_mode_shows_its_banner_and_data(demo_server, page, wait_for_app):
     wait_for_app(page)
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Demo data")
     expect(page.get_by_test_id("stMain")).to_contain_text("functions")
-    expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()

@@ -1,0 +1,299 @@
+"""Hog functions list, switch, configuration form, danger zone and templates under AppTest,
+against the emulator over loopback."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services import PostHogClient, health_of
+
+LIST = """
+from components import hog_function_list
+from components.connection import get_client
+hog_function_list.render(get_client())
+"""
+DETAIL = """
+import streamlit as st
+from components import hog_function_detail
+from components.connection import get_client
+hog_function_detail.render(get_client(), st.session_state["function_id"])
+"""
+FORM = """
+import streamlit as st
+from components import data, hog_function_form
+from components.connection import get_client
+client = get_client()
+st.session_state["config"] = hog_function_form.render(
+    client, data.hog_function(client, st.session_state["function_id"]), key="f"
+)
+"""
+
+
+def _services(emulator) -> PostHogClient:
+    return PostHogClient(host=emulator.url, api_key=emulator.demo_key, project_id=1)
+
+
+def _run(script: str, **state) -> AppTest:
+    at = AppTest.from_string(script, default_timeout=60)
+    for name, value in state.items():
+        at.session_state[name] = value
+    return at.run()
+
+
+def _findable(emulator, **wanted) -> dict:
+    """A function matching `wanted` whose name, searched, finds only itself."""
+    stored = [f for f in emulator.stored_hog_functions(1) if not f["deleted"]]
+    for f in stored:
+        if all(f[k] == v for k, v in wanted.items()):
+            needle = f["name"].lower()
+            if sum(needle in f"{g['name']} {g['description']}".lower() for g in stored) == 1:
+                return f
+    raise AssertionError(f"no uniquely searchable function with {wanted}")
+
+
+def _patches(emulator) -> list:
+    return [r for r in emulator.requests if r.method == "PATCH"]
+
+
+def _with_secret(emulator) -> dict:
+    return next(
+        f
+        for f in emulator.stored_hog_functions(1)
+        if f["secret_inputs"]
+        and not f["deleted"]
+        and f["type"] == "destination"
+        and any("value" in v for v in f["inputs"].values())
+    )
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+def test_list_shows_every_function_with_health_and_7_day_totals(connect_env):
+    at = _run(LIST)
+    assert not at.exception
+    frame = at.dataframe[0].value
+    stored = [f for f in connect_env.stored_hog_functions(1) if not f["deleted"]]
+    assert len(frame) == len(stored)
+    row = frame.iloc[0]
+    totals = _services(connect_env).hog_functions.metrics_totals(row["id"])
+    assert row["Succeeded 7d"] == totals.get("success", 0)
+    assert row["Failed 7d"] == totals.get("failure", 0)
+    rates = list(frame["Failure rate"].dropna())
+    assert rates == sorted(rates, reverse=True)  # sorted by failure rate by default
+    assert at.get("download_button")
+
+
+def test_list_filters_by_type_health_and_text(connect_env):
+    at = _run(LIST)
+    at.multiselect(key="hf_list_types").set_value(["transformation"]).run()
+    assert set(at.dataframe[0].value["Type"]) == {"Transformations"}
+    at.multiselect(key="hf_list_health").set_value(["Paused"]).run()
+    frame = at.dataframe[0].value
+    assert len(frame) and set(frame["Enabled"]) == {False}
+    at.multiselect(key="hf_list_health").set_value([]).run()
+    at.text_input(key="hf_list_search").input("GeoIP").run()
+    assert all("geoip" in n.lower() for n in at.dataframe[0].value["Name"])
+
+
+def test_warm_rerun_sends_no_request(connect_env):
+    at = _run(LIST)
+    connect_env.clear_requests()
+    at.run()
+    assert connect_env.requests == []
+
+
+def test_disable_from_list_asks_then_sends_exactly_enabled_false(connect_env):
+    target = _findable(connect_env, enabled=True, type="destination")
+    at = _run(LIST)
+    at.text_input(key="hf_list_search").input(target["name"]).run()
+    switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
+    connect_env.clear_requests()
+    switch.set_value(False).run()
+    assert not _patches(connect_env)  # nothing sent before confirming
+    assert "delivered" in " ".join(m.value for m in at.markdown)
+    at.button(key="hf_confirm_disable").click().run()
+    assert [p.json for p in _patches(connect_env)] == [{"enabled": False}]
+    assert connect_env.stored_hog_function(target["id"])["enabled"] is False
+    assert not at.exception
+
+
+def test_failed_enable_puts_the_switch_back_and_says_why(connect_env):
+    target = _findable(connect_env, enabled=False, type="destination")
+    at = _run(LIST)
+    at.text_input(key="hf_list_search").input(target["name"]).run()
+    connect_env.inject_fault("status", status=500, method="PATCH")
+    switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
+    switch.set_value(True).run()
+    switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
+    assert switch.value is False
+    assert "Could not enable" in at.error[0].value
+    assert "may or may not have been applied" in at.error[0].value
+
+
+# --- configuration form -----------------------------------------------------------------
+
+
+def test_rename_sends_only_the_name_and_keeps_secrets(connect_env):
+    fn = _with_secret(connect_env)
+    at = _run(FORM, function_id=fn["id"])
+    assert not at.exception
+    at.text_input(key=next(k.key for k in at.text_input if k.key.endswith("_name"))).input(
+        "Renamed safely"
+    ).run()
+    assert "1 unsaved change" in " ".join(m.value for m in at.markdown)
+    connect_env.clear_requests()
+    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    assert not at.exception
+    assert [p.json for p in _patches(connect_env)] == [{"name": "Renamed safely"}]
+    stored = connect_env.stored_hog_function(fn["id"])
+    assert stored["name"] == "Renamed safely"
+    assert stored["secret_inputs"] == fn["secret_inputs"]
+    assert connect_env.requests[0].method == "GET"  # re-read before writing
+
+
+def test_changing_an_input_sends_inputs_whole_with_secrets_echoed(connect_env):
+    fn = _with_secret(connect_env)
+    plain_key = next(k for k, v in fn["inputs"].items() if isinstance(v.get("value"), str))
+    at = _run(FORM, function_id=fn["id"])
+    widget = next(t for t in at.text_input if t.key.endswith(f"_in_{plain_key}"))
+    widget.input("https://hooks.example.com/changed").run()
+    connect_env.clear_requests()
+    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    (patch,) = _patches(connect_env)
+    assert set(patch.json) == {"inputs"}
+    for secret in fn["secret_inputs"]:
+        assert patch.json["inputs"][secret] == {"secret": True}
+    assert patch.json["inputs"][plain_key]["value"] == "https://hooks.example.com/changed"
+    assert connect_env.stored_hog_function(fn["id"])["secret_inputs"] == fn["secret_inputs"]
+
+
+def test_server_validation_error_shows_next_to_its_field(connect_env):
+    fn = _with_secret(connect_env)
+    plain_key = next(k for k, v in fn["inputs"].items() if isinstance(v.get("value"), str))
+    at = _run(FORM, function_id=fn["id"])
+    widget = next(t for t in at.text_input if t.key.endswith(f"_in_{plain_key}"))
+    widget.input("https://hooks.example.com/{oops").run()
+    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    assert not at.exception
+    errors = [e for e in at.error if "not closed" in e.value]
+    assert len(errors) == 1
+    # the error sits right after its field in the page
+    children = list(at.main.children.values())
+    field_at = next(i for i, c in enumerate(children) if getattr(c, "key", None) == widget.key)
+    assert "not closed" in getattr(children[field_at + 1], "value", "")
+    assert connect_env.stored_hog_function(fn["id"])["inputs"][plain_key] == fn["inputs"][plain_key]
+
+
+def test_bad_json_is_caught_before_sending(connect_env):
+    fn = _with_secret(connect_env)
+    at = _run(FORM, function_id=fn["id"])
+    filters = next(t for t in at.text_area if t.key.endswith("_filters"))
+    connect_env.clear_requests()
+    filters.input("{not json").run()
+    assert any("Not valid JSON" in e.value for e in at.error)
+    assert not [b for b in at.button if b.key.endswith("_save")]
+    assert not _patches(connect_env)
+
+
+def test_someone_elses_edit_is_not_overwritten(connect_env):
+    fn = _with_secret(connect_env)
+    at = _run(FORM, function_id=fn["id"])
+    at.text_input(key=next(k.key for k in at.text_input if k.key.endswith("_name"))).input(
+        "Mine"
+    ).run()
+    _services(connect_env).hog_functions.update(fn["id"], {"description": "theirs"})
+    connect_env.clear_requests()
+    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    assert not _patches(connect_env)
+    assert "changed in PostHog" in " ".join(e.value for e in at.error)
+    assert connect_env.stored_hog_function(fn["id"])["description"] == "theirs"
+
+
+def test_configuration_for_tests_holds_unsaved_values(connect_env):
+    fn = _with_secret(connect_env)
+    at = _run(FORM, function_id=fn["id"])
+    hog = next(t for t in at.text_area if t.key.endswith("_hog"))
+    hog.input("print('unsaved')").run()
+    config = at.session_state["config"]
+    assert config["hog"] == "print('unsaved')"
+    assert all(config["inputs"][k] == {"secret": True} for k in fn["secret_inputs"])
+
+
+# --- danger zone and templates -----------------------------------------------------------
+
+
+def test_delete_needs_the_name_then_restore(connect_env):
+    fn = next(f for f in connect_env.stored_hog_functions(1) if f["type"] == "transformation")
+    at = _run(DETAIL, function_id=fn["id"])
+    assert not at.exception
+    at.button(key="hf_detail_delete").click().run()
+    confirm = at.button(key="hf_confirm_delete")
+    assert confirm.disabled
+    at.text_input(key="hf_delete_name").input(fn["name"]).run()
+    at.button(key="hf_confirm_delete").click().run()
+    assert connect_env.stored_hog_function(fn["id"])["deleted"] is True
+    restore = AppTest.from_string(
+        "from components import hog_function_detail\n"
+        "from components.connection import get_client\n"
+        "hog_function_detail.render_deleted_here(get_client())\n"
+    )
+    restore.session_state["hf_deleted_here"] = {fn["id"]: fn["name"]}
+    restore.run()
+    restore.button(key=f"hf_deleted_{fn['id']}").click().run()
+    assert connect_env.stored_hog_function(fn["id"])["deleted"] is False
+
+
+def test_detail_has_every_tab(connect_env):
+    fn = next(f for f in connect_env.stored_hog_functions(1) if f["type"] == "destination")
+    at = _run(DETAIL, function_id=fn["id"])
+    assert not at.exception
+    labels = [t.label for t in at.tabs]
+    assert labels == ["Configuration", "Metrics", "Logs", "Test", "Backfills", "Danger zone"]
+    assert at.header[0].value.replace("\\", "") == fn["name"]
+
+
+def test_backfills_tab_enables_backfills(connect_env):
+    fn = next(
+        f
+        for f in connect_env.stored_hog_functions(1)
+        if f["type"] == "destination" and not f["batch_export_id"]
+    )
+    at = _run(DETAIL, function_id=fn["id"])
+    at.button(key="hf_detail_backfills").click().run()
+    assert not at.exception
+    export_id = connect_env.stored_hog_function(fn["id"])["batch_export_id"]
+    assert export_id
+    assert any(export_id in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("enable", [False, True])
+def test_create_from_template_is_disabled_unless_asked(connect_env, enable):
+    at = _run(
+        "from components import template_gallery\n"
+        "from components.connection import get_client\n"
+        "template_gallery.render(get_client())\n"
+    )
+    at.text_input(key="tpl_search").input("Discord").run()
+    form_inputs = [t for t in at.text_input if t.key is None or "tpl" not in (t.key or "")]
+    secret = next(t for t in form_inputs if "webhook" in t.label.lower())
+    secret.input("https://discord.example/hook")
+    at.text_input[1].input(f"Discord alerts {enable}")
+    if enable:
+        at.checkbox[0].check()
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    created = [
+        f for f in connect_env.stored_hog_functions(1) if f["name"] == f"Discord alerts {enable}"
+    ]
+    assert len(created) == 1 and created[0]["enabled"] is enable
+    assert created[0]["secret_inputs"] == {"webhookUrl": {"value": "https://discord.example/hook"}}
+    assert at.query_params["id"] == created[0]["id"]
+
+
+def test_health_of_each_demo_row_matches_services(connect_env):
+    at = _run(LIST)
+    frame = at.dataframe[0].value.set_index("id")
+    for f in _services(connect_env).hog_functions.list()[:40]:
+        assert frame.loc[f.id, "Health"].endswith(health_of(f))

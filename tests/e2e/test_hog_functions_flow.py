@@ -1,0 +1,128 @@
+"""Hog functions as an operator does it, in headless Chromium against `streamlit run app.py`
+connected to an emulator through the POSTHOG_* variables."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from emulator import Emulator
+
+HOSTILE_HTML = "<img src=x onerror=alert('xss')> Webhook"
+HOSTILE_MD = "[Click here](https://evil.example) **urgent** <script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with Emulator(port=0) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def server(start_streamlit, emu):
+    return start_streamlit(emu)
+
+
+def _findable(emu, **wanted) -> dict:
+    stored = [f for f in emu.stored_hog_functions(1) if not f["deleted"]]
+    for f in stored:
+        if all(f[k] == v for k, v in wanted.items()) and "<" not in f["name"]:
+            needle = f["name"].lower()
+            if sum(needle in f"{g['name']} {g['description']}".lower() for g in stored) == 1:
+                return f
+    raise AssertionError(wanted)
+
+
+def _with_secret(emu) -> dict:
+    return next(
+        f
+        for f in emu.stored_hog_functions(1)
+        if f["secret_inputs"]
+        and not f["deleted"]
+        and f["type"] == "destination"
+        and any(isinstance(v.get("value"), str) for v in f["inputs"].values())
+    )
+
+
+def _patches(emu, function_id):
+    return [r.json for r in emu.requests if r.method == "PATCH" and function_id in r.path]
+
+
+def test_disable_from_the_list(server, emu, page, wait_for_app):
+    target = _findable(emu, enabled=True, type="destination")
+    page.goto(server.url)
+    wait_for_app(page)
+    search = page.locator("input[aria-label='Search']")
+    search.fill(target["name"])
+    search.press("Enter")
+    wait_for_app(page)
+    actions = page.locator(".st-key-hf_list_actions")
+    expect(actions).to_contain_text(target["name"])
+    actions.get_by_role("switch", name="Enabled").click(force=True)
+    wait_for_app(page)
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("delivered")
+    assert _patches(emu, target["id"]) == []  # nothing sent before the confirmation
+    dialog.get_by_role("button", name="Disable").click()
+    wait_for_app(page)
+    assert emu.stored_hog_function(target["id"])["enabled"] is False
+    assert _patches(emu, target["id"]) == [{"enabled": False}]
+    expect(actions.get_by_role("switch", name="Enabled")).not_to_be_checked()
+
+
+def test_deep_link_opens_the_detail_and_rename_keeps_secrets(server, emu, page, wait_for_app):
+    fn = _with_secret(emu)
+    page.goto(f"{server.url}/hog-functions?id={fn['id']}")
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name=fn["name"])).to_be_visible()
+    expect(main.get_by_role("tab", name="Configuration")).to_be_visible()
+    name = main.locator("input[aria-label='Name']")
+    name.fill(f"{fn['name']} (renamed)")
+    name.press("Enter")
+    wait_for_app(page)
+    expect(main).to_contain_text("1 unsaved change")
+    main.get_by_role("button", name="Save changes").click()
+    wait_for_app(page)
+    stored = emu.stored_hog_function(fn["id"])
+    assert stored["name"] == f"{fn['name']} (renamed)"
+    assert stored["secret_inputs"] == fn["secret_inputs"]
+    assert _patches(emu, fn["id"]) == [{"name": f"{fn['name']} (renamed)"}]
+
+
+def test_server_validation_error_appears_next_to_its_field(server, emu, page, wait_for_app):
+    fn = _with_secret(emu)
+    key = next(k for k, v in fn["inputs"].items() if isinstance(v.get("value"), str))
+    label = next(i.get("label") or i["key"] for i in fn["inputs_schema"] if i["key"] == key)
+    page.goto(f"{server.url}/hog-functions?id={fn['id']}")
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    field = main.locator(f"input[aria-label^='{label}']")
+    field.fill("https://hooks.example.com/{unclosed")
+    field.press("Enter")
+    wait_for_app(page)
+    main.get_by_role("button", name="Save changes").click()
+    wait_for_app(page)
+    container = main.locator(
+        f"[data-testid='stElementContainer']:has(input[aria-label^='{label}'])"
+    )
+    error = container.locator("xpath=following-sibling::*[1]")
+    expect(error).to_contain_text("not closed")
+    assert emu.stored_hog_function(fn["id"])["inputs"][key] == fn["inputs"][key]
+
+
+@pytest.mark.parametrize("hostile", [HOSTILE_HTML, HOSTILE_MD])
+def test_hostile_names_render_as_text(server, emu, page, wait_for_app, hostile):
+    fn = next(f for f in emu.stored_hog_functions(1) if f["name"] == hostile)
+    alerts = []
+    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+    page.goto(f"{server.url}/hog-functions?id={fn['id']}")
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    heading = main.get_by_role("heading").first
+    expect(heading).to_be_visible()
+    assert heading.inner_text().replace("\u2060", "") == hostile  # shown literally
+    assert main.locator("img[src='x']").count() == 0
+    assert main.locator("a[href*='evil.example']").count() == 0
+    assert main.locator("script").count() == 0
+    assert alerts == []
