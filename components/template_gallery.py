@@ -8,19 +8,12 @@ import streamlit as st
 
 from components import data
 from components.feedback import show_error
+from components.hog_function_list import TYPE_LABELS
 from components.text import plain
 from services import PostHogClient
 from services.errors import PostHogError, ValidationFailed
 from services.models import HogFunctionTemplate
 
-TYPES = {
-    "destination": "Destinations",
-    "transformation": "Transformations",
-    "site_destination": "Site destinations",
-    "site_app": "Site apps",
-    "internal_destination": "Internal destinations",
-    "source_webhook": "Source webhooks",
-}
 STATUS_TAGS = {
     "alpha": "🧪 Alpha",
     "beta": "β Beta",
@@ -32,7 +25,7 @@ STATUS_TAGS = {
 
 def render(client: PostHogClient, *, key: str = "tpl") -> None:
     left, middle, right = st.columns([2, 3, 2])
-    kind = left.selectbox("Type", list(TYPES), format_func=TYPES.get, key=f"{key}_type")
+    kind = left.selectbox("Type", list(TYPE_LABELS), format_func=TYPE_LABELS.get, key=f"{key}_type")
     search = middle.text_input("Search templates", key=f"{key}_search", placeholder="e.g. Slack")
     statuses = right.multiselect(
         "Status",

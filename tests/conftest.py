@@ -46,3 +46,37 @@ def client_for(emulator, sleeps):
         )
 
     return build
+
+
+@pytest.fixture(scope="session")
+def searchable_function():
+    """Find a stored function matching `wanted` whose name, typed into a search box, finds
+    only itself (seeded names repeat with suffixes)."""
+
+    def find(emulator, **wanted) -> dict:
+        stored = [f for f in emulator.stored_hog_functions(1) if not f["deleted"]]
+        for f in stored:
+            if all(f[k] == v for k, v in wanted.items()) and "<" not in f["name"]:
+                needle = f["name"].lower()
+                if sum(needle in f"{g['name']} {g['description']}".lower() for g in stored) == 1:
+                    return f
+        raise AssertionError(f"no uniquely searchable function with {wanted}")
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def function_with_secret():
+    """Find a stored destination with a set secret and at least one plain text input."""
+
+    def find(emulator) -> dict:
+        return next(
+            f
+            for f in emulator.stored_hog_functions(1)
+            if f["secret_inputs"]
+            and not f["deleted"]
+            and f["type"] == "destination"
+            and any(isinstance(v.get("value"), str) for v in f["inputs"].values())
+        )
+
+    return find

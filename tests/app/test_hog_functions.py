@@ -41,30 +41,16 @@ def _run(script: str, **state) -> AppTest:
     return at.run()
 
 
-def _findable(emulator, **wanted) -> dict:
-    """A function matching `wanted` whose name, searched, finds only itself."""
-    stored = [f for f in emulator.stored_hog_functions(1) if not f["deleted"]]
-    for f in stored:
-        if all(f[k] == v for k, v in wanted.items()):
-            needle = f["name"].lower()
-            if sum(needle in f"{g['name']} {g['description']}".lower() for g in stored) == 1:
-                return f
-    raise AssertionError(f"no uniquely searchable function with {wanted}")
-
-
 def _patches(emulator) -> list:
     return [r for r in emulator.requests if r.method == "PATCH"]
 
 
-def _with_secret(emulator) -> dict:
-    return next(
-        f
-        for f in emulator.stored_hog_functions(1)
-        if f["secret_inputs"]
-        and not f["deleted"]
-        and f["type"] == "destination"
-        and any("value" in v for v in f["inputs"].values())
-    )
+def _edit_text_input(at: AppTest, input_key: str, value: str) -> None:
+    next(t for t in at.text_input if t.key.endswith(f"_in_{input_key}")).input(value).run()
+
+
+def _click_save(at: AppTest) -> None:
+    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -104,8 +90,8 @@ def test_warm_rerun_sends_no_request(connect_env):
     assert connect_env.requests == []
 
 
-def test_disable_from_list_asks_then_sends_exactly_enabled_false(connect_env):
-    target = _findable(connect_env, enabled=True, type="destination")
+def test_disable_from_list_asks_then_sends_exactly_enabled_false(connect_env, searchable_function):
+    target = searchable_function(connect_env, enabled=True, type="destination")
     at = _run(LIST)
     at.text_input(key="hf_list_search").input(target["name"]).run()
     switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
@@ -119,8 +105,8 @@ def test_disable_from_list_asks_then_sends_exactly_enabled_false(connect_env):
     assert not at.exception
 
 
-def test_failed_enable_puts_the_switch_back_and_says_why(connect_env):
-    target = _findable(connect_env, enabled=False, type="destination")
+def test_failed_enable_puts_the_switch_back_and_says_why(connect_env, searchable_function):
+    target = searchable_function(connect_env, enabled=False, type="destination")
     at = _run(LIST)
     at.text_input(key="hf_list_search").input(target["name"]).run()
     connect_env.inject_fault("status", status=500, method="PATCH")
@@ -135,8 +121,8 @@ def test_failed_enable_puts_the_switch_back_and_says_why(connect_env):
 # --- configuration form -----------------------------------------------------------------
 
 
-def test_rename_sends_only_the_name_and_keeps_secrets(connect_env):
-    fn = _with_secret(connect_env)
+def test_rename_sends_only_the_name_and_keeps_secrets(connect_env, function_with_secret):
+    fn = function_with_secret(connect_env)
     at = _run(FORM, function_id=fn["id"])
     assert not at.exception
     at.text_input(key=next(k.key for k in at.text_input if k.key.endswith("_name"))).input(
@@ -144,7 +130,7 @@ def test_rename_sends_only_the_name_and_keeps_secrets(connect_env):
     ).run()
     assert "1 unsaved change" in " ".join(m.value for m in at.markdown)
     connect_env.clear_requests()
-    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    _click_save(at)
     assert not at.exception
     assert [p.json for p in _patches(connect_env)] == [{"name": "Renamed safely"}]
     stored = connect_env.stored_hog_function(fn["id"])
@@ -153,14 +139,15 @@ def test_rename_sends_only_the_name_and_keeps_secrets(connect_env):
     assert connect_env.requests[0].method == "GET"  # re-read before writing
 
 
-def test_changing_an_input_sends_inputs_whole_with_secrets_echoed(connect_env):
-    fn = _with_secret(connect_env)
+def test_changing_an_input_sends_inputs_whole_with_secrets_echoed(
+    connect_env, function_with_secret
+):
+    fn = function_with_secret(connect_env)
     plain_key = next(k for k, v in fn["inputs"].items() if isinstance(v.get("value"), str))
     at = _run(FORM, function_id=fn["id"])
-    widget = next(t for t in at.text_input if t.key.endswith(f"_in_{plain_key}"))
-    widget.input("https://hooks.example.com/changed").run()
+    _edit_text_input(at, plain_key, "https://hooks.example.com/changed")
     connect_env.clear_requests()
-    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    _click_save(at)
     (patch,) = _patches(connect_env)
     assert set(patch.json) == {"inputs"}
     for secret in fn["secret_inputs"]:
@@ -169,13 +156,13 @@ def test_changing_an_input_sends_inputs_whole_with_secrets_echoed(connect_env):
     assert connect_env.stored_hog_function(fn["id"])["secret_inputs"] == fn["secret_inputs"]
 
 
-def test_server_validation_error_shows_next_to_its_field(connect_env):
-    fn = _with_secret(connect_env)
+def test_server_validation_error_shows_next_to_its_field(connect_env, function_with_secret):
+    fn = function_with_secret(connect_env)
     plain_key = next(k for k, v in fn["inputs"].items() if isinstance(v.get("value"), str))
     at = _run(FORM, function_id=fn["id"])
+    _edit_text_input(at, plain_key, "https://hooks.example.com/{oops")
     widget = next(t for t in at.text_input if t.key.endswith(f"_in_{plain_key}"))
-    widget.input("https://hooks.example.com/{oops").run()
-    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    _click_save(at)
     assert not at.exception
     errors = [e for e in at.error if "not closed" in e.value]
     assert len(errors) == 1
@@ -186,8 +173,8 @@ def test_server_validation_error_shows_next_to_its_field(connect_env):
     assert connect_env.stored_hog_function(fn["id"])["inputs"][plain_key] == fn["inputs"][plain_key]
 
 
-def test_bad_json_is_caught_before_sending(connect_env):
-    fn = _with_secret(connect_env)
+def test_bad_json_is_caught_before_sending(connect_env, function_with_secret):
+    fn = function_with_secret(connect_env)
     at = _run(FORM, function_id=fn["id"])
     filters = next(t for t in at.text_area if t.key.endswith("_filters"))
     connect_env.clear_requests()
@@ -197,22 +184,22 @@ def test_bad_json_is_caught_before_sending(connect_env):
     assert not _patches(connect_env)
 
 
-def test_someone_elses_edit_is_not_overwritten(connect_env):
-    fn = _with_secret(connect_env)
+def test_someone_elses_edit_is_not_overwritten(connect_env, function_with_secret):
+    fn = function_with_secret(connect_env)
     at = _run(FORM, function_id=fn["id"])
     at.text_input(key=next(k.key for k in at.text_input if k.key.endswith("_name"))).input(
         "Mine"
     ).run()
     _services(connect_env).hog_functions.update(fn["id"], {"description": "theirs"})
     connect_env.clear_requests()
-    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    _click_save(at)
     assert not _patches(connect_env)
     assert "changed in PostHog" in " ".join(e.value for e in at.error)
     assert connect_env.stored_hog_function(fn["id"])["description"] == "theirs"
 
 
-def test_configuration_for_tests_holds_unsaved_values(connect_env):
-    fn = _with_secret(connect_env)
+def test_configuration_for_tests_holds_unsaved_values(connect_env, function_with_secret):
+    fn = function_with_secret(connect_env)
     at = _run(FORM, function_id=fn["id"])
     hog = next(t for t in at.text_area if t.key.endswith("_hog"))
     hog.input("print('unsaved')").run()

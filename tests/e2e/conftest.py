@@ -17,6 +17,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect, sync_playwright
 
+from emulator import Emulator
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -129,6 +131,13 @@ def _wait_for_app(page: Page) -> None:
     expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=60_000)
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=60_000)
     page.wait_for_timeout(100)
+
+
+@pytest.fixture(scope="module")
+def connected(start_streamlit):
+    """An emulator and `streamlit run app.py` connected to it through POSTHOG_*."""
+    with Emulator(port=0) as emulator:
+        yield emulator, start_streamlit(emulator)
 
 
 @pytest.fixture(scope="session")

@@ -6,50 +6,26 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from emulator import Emulator
-
 HOSTILE_HTML = "<img src=x onerror=alert('xss')> Webhook"
 HOSTILE_MD = "[Click here](https://evil.example) **urgent** <script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
-def emu():
-    with Emulator(port=0) as emulator:
-        yield emulator
+def emu(connected):
+    return connected[0]
 
 
 @pytest.fixture(scope="module")
-def server(start_streamlit, emu):
-    return start_streamlit(emu)
-
-
-def _findable(emu, **wanted) -> dict:
-    stored = [f for f in emu.stored_hog_functions(1) if not f["deleted"]]
-    for f in stored:
-        if all(f[k] == v for k, v in wanted.items()) and "<" not in f["name"]:
-            needle = f["name"].lower()
-            if sum(needle in f"{g['name']} {g['description']}".lower() for g in stored) == 1:
-                return f
-    raise AssertionError(wanted)
-
-
-def _with_secret(emu) -> dict:
-    return next(
-        f
-        for f in emu.stored_hog_functions(1)
-        if f["secret_inputs"]
-        and not f["deleted"]
-        and f["type"] == "destination"
-        and any(isinstance(v.get("value"), str) for v in f["inputs"].values())
-    )
+def server(connected):
+    return connected[1]
 
 
 def _patches(emu, function_id):
     return [r.json for r in emu.requests if r.method == "PATCH" and function_id in r.path]
 
 
-def test_disable_from_the_list(server, emu, page, wait_for_app):
-    target = _findable(emu, enabled=True, type="destination")
+def test_disable_from_the_list(server, emu, page, wait_for_app, searchable_function):
+    target = searchable_function(emu, enabled=True, type="destination")
     page.goto(server.url)
     wait_for_app(page)
     search = page.locator("input[aria-label='Search']")
@@ -70,8 +46,10 @@ def test_disable_from_the_list(server, emu, page, wait_for_app):
     expect(actions.get_by_role("switch", name="Enabled")).not_to_be_checked()
 
 
-def test_deep_link_opens_the_detail_and_rename_keeps_secrets(server, emu, page, wait_for_app):
-    fn = _with_secret(emu)
+def test_deep_link_opens_the_detail_and_rename_keeps_secrets(
+    server, emu, page, wait_for_app, function_with_secret
+):
+    fn = function_with_secret(emu)
     page.goto(f"{server.url}/hog-functions?id={fn['id']}")
     wait_for_app(page)
     main = page.get_by_test_id("stMain")
@@ -90,8 +68,10 @@ def test_deep_link_opens_the_detail_and_rename_keeps_secrets(server, emu, page, 
     assert _patches(emu, fn["id"]) == [{"name": f"{fn['name']} (renamed)"}]
 
 
-def test_server_validation_error_appears_next_to_its_field(server, emu, page, wait_for_app):
-    fn = _with_secret(emu)
+def test_server_validation_error_appears_next_to_its_field(
+    server, emu, page, wait_for_app, function_with_secret
+):
+    fn = function_with_secret(emu)
     key = next(k for k, v in fn["inputs"].items() if isinstance(v.get("value"), str))
     label = next(i.get("label") or i["key"] for i in fn["inputs_schema"] if i["key"] == key)
     page.goto(f"{server.url}/hog-functions?id={fn['id']}")

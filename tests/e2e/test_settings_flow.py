@@ -12,20 +12,14 @@ SECOND_KEY = "phx_second_console_key"
 
 
 @pytest.fixture(scope="module")
-def first():
-    with Emulator(port=0) as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module")
 def second():
     with Emulator(port=0, demo_key=SECOND_KEY, hog_functions=12, seed=99) as emu:
         yield emu
 
 
 @pytest.fixture(scope="module")
-def server(start_streamlit, first):
-    return start_streamlit(first)
+def server(connected):
+    return connected[1]
 
 
 def _fill(page, wait_for_app, host, key):

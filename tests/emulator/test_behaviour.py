@@ -23,16 +23,8 @@ def api(emulator):
     return call
 
 
-def _with_secret(emulator):
-    return next(
-        f
-        for f in emulator.stored_hog_functions(1)
-        if f["secret_inputs"] and not f["deleted"] and len(f["inputs"]) > 1
-    )
-
-
-def test_secrets_read_back_as_markers_and_survive_omission(api, emulator):
-    fn = _with_secret(emulator)
+def test_secrets_read_back_as_markers_and_survive_omission(api, emulator, function_with_secret):
+    fn = function_with_secret(emulator)
     key = next(iter(fn["secret_inputs"]))
     body = api("GET", f"/api/projects/1/hog_functions/{fn['id']}/").json()
     assert body["inputs"][key] == {"secret": True}
@@ -68,11 +60,15 @@ def test_marker_for_a_secret_never_saved_is_refused(api):
     }
 
 
-def test_inputs_are_replaced_not_merged(api, emulator):
-    fn = _with_secret(emulator)
+def test_inputs_are_replaced_not_merged(api, emulator, function_with_secret):
+    fn = function_with_secret(emulator)
     body = api("GET", f"/api/projects/1/hog_functions/{fn['id']}/").json()
     required = {i["key"] for i in body["inputs_schema"] if i.get("required")}
-    kept = {k: {"value": v["value"]} for k, v in body["inputs"].items() if k in required}
+    kept = {
+        k: {"value": v["value"]}
+        for k, v in body["inputs"].items()
+        if k in required and "value" in v
+    }
     optional = [k for k, v in body["inputs"].items() if "value" in v and k not in required]
     assert optional
     resp = api("PATCH", f"/api/projects/1/hog_functions/{fn['id']}/", json={"inputs": kept})

@@ -221,15 +221,10 @@ def test_fetch_concurrently_uses_a_session_per_thread(client):
 # --- safe editing --------------------------------------------------------------------------
 
 
-def _function_with_secret(client, emulator):
-    stored = next(
-        f
-        for f in emulator.stored_hog_functions(1)
-        if f["secret_inputs"]
-        and not f["deleted"]
-        and f["type"] == "destination"
-        and any(isinstance(v.get("value"), str) for v in f["inputs"].values())
-    )
+@pytest.fixture
+def edited(client, emulator, function_with_secret):
+    """(stored record, function as the client reads it) of a function with a secret."""
+    stored = function_with_secret(emulator)
     return stored, client.hog_functions.get(stored["id"])
 
 
@@ -237,23 +232,23 @@ def _plain_values(function):
     return {k: v.get("value") for k, v in function.inputs.items() if "value" in v}
 
 
-def test_untouched_form_changes_nothing(client, emulator):
-    _, function = _function_with_secret(client, emulator)
+def test_untouched_form_changes_nothing(client, emulator, edited):
+    _, function = edited
     values = {k: ("" if v is None else v) for k, v in _plain_values(function).items()}
     edited = {"name": function.name, "description": function.description, "hog": function.hog}
     assert changes_for(function, edited, input_values=values) == {}
 
 
-def test_rename_changes_only_the_name(client, emulator):
-    stored, function = _function_with_secret(client, emulator)
+def test_rename_changes_only_the_name(client, emulator, edited):
+    stored, function = edited
     changes = changes_for(function, {"name": "New name"}, input_values=_plain_values(function))
     assert changes == {"name": "New name"}
     client.hog_functions.update(function.id, changes)
     assert emulator.stored_hog_function(function.id)["secret_inputs"] == stored["secret_inputs"]
 
 
-def test_input_change_sends_inputs_whole_and_keeps_secrets(client, emulator):
-    stored, function = _function_with_secret(client, emulator)
+def test_input_change_sends_inputs_whole_and_keeps_secrets(client, emulator, edited):
+    stored, function = edited
     values = _plain_values(function)
     key = next(k for k, v in values.items() if isinstance(v, str))
     values[key] = "https://hooks.example.com/new"
@@ -268,8 +263,8 @@ def test_input_change_sends_inputs_whole_and_keeps_secrets(client, emulator):
     assert after["inputs"][key]["value"] == "https://hooks.example.com/new"
 
 
-def test_replacing_a_secret_rotates_only_that_secret(client, emulator):
-    stored, function = _function_with_secret(client, emulator)
+def test_replacing_a_secret_rotates_only_that_secret(client, emulator, edited):
+    stored, function = edited
     secret = next(iter(stored["secret_inputs"]))
     changes = changes_for(
         function, {}, input_values=_plain_values(function), new_secrets={secret: "rotated"}
