@@ -42,6 +42,28 @@ def measure(emu: Emulator, *, workers: int) -> tuple[float, int, int]:
     return time.perf_counter() - start, len(emu.requests), count
 
 
+def warm_rerun_requests(emu: Emulator) -> tuple[int, int]:
+    """Requests sent by the console's page on a cold run and on a warm rerun."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ.update(
+        POSTHOG_HOST=emu.url,
+        POSTHOG_PERSONAL_API_KEY=emu.demo_key,
+        POSTHOG_PROJECT_ID=str(emu.project_id),
+    )
+    emu.clear_requests()
+    app = AppTest.from_file(
+        str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=600
+    )
+    app.run()
+    cold = len(emu.requests)
+    emu.clear_requests()
+    app.run()
+    return cold, len(emu.requests)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", type=int, default=250)
@@ -51,12 +73,14 @@ def main() -> None:
     with Emulator(port=0, latency_ms=args.latency_ms, hog_functions=args.functions) as emu:
         fast, fast_requests, count = measure(emu, workers=args.workers)
         slow, slow_requests, _ = measure(emu, workers=1)
+        page_cold, page_warm = warm_rerun_requests(emu)
     pages = -(-count // 100)
     print(f"functions: {count}  latency: {args.latency_ms} ms  workers: {args.workers}")
     print(f"concurrent cold load: {fast:.2f} s, {fast_requests} requests")
     print(f"one-at-a-time baseline: {slow:.2f} s, {slow_requests} requests")
     print(f"speed-up: {slow / fast:.1f}x")
     print(f"request budget (list pages + one per function): {pages + count}")
+    print(f"console page: {page_cold} requests cold, {page_warm} on a warm rerun")
 
 
 if __name__ == "__main__":

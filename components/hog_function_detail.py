@@ -115,6 +115,9 @@ def _danger_zone(client: PostHogClient, function: HogFunction, key: str) -> None
         "Deleting hides the function everywhere and stops it. PostHog keeps it, so it can be "
         "restored from **Deleted here** on the list page during this session."
     )
+    error = st.session_state.pop("hf_delete_error", None)
+    if error:
+        st.error(plain(error), icon=":material/error:")
     if st.button("Delete function…", key=f"{key}_delete", icon=":material/delete:"):
         st.session_state["hf_pending_delete"] = function
     pending = st.session_state.get("hf_pending_delete")
@@ -153,9 +156,6 @@ def _confirm_delete(client: PostHogClient, function: HogFunction) -> None:
 
 def render_deleted_here(client: PostHogClient, *, key: str = "hf_deleted") -> None:
     """Functions deleted in this browser session, each with a Restore button."""
-    error = st.session_state.pop("hf_delete_error", None)
-    if error:
-        st.error(plain(error))
     deleted: dict[str, str] = st.session_state.get("hf_deleted_here", {})
     if not deleted:
         st.caption("Functions you delete in this session are listed here so you can restore them.")

@@ -255,6 +255,18 @@ def test_backfills_tab_enables_backfills(connect_env):
     assert any(export_id in s.value for s in at.success)
 
 
+def test_failed_delete_is_explained_on_the_detail(connect_env):
+    fn = next(f for f in connect_env.stored_hog_functions(1) if f["type"] == "transformation")
+    at = _run(DETAIL, function_id=fn["id"])
+    at.button(key="hf_detail_delete").click().run()
+    at.text_input(key="hf_delete_name").input(fn["name"]).run()
+    connect_env.inject_fault("status", status=503, method="PATCH")
+    at.button(key="hf_confirm_delete").click().run()
+    assert not at.exception
+    assert "may or may not have been applied" in at.error[0].value
+    assert at.header  # still on the function's page
+
+
 @pytest.mark.parametrize("enable", [False, True])
 def test_create_from_template_is_disabled_unless_asked(connect_env, enable):
     at = _run(
@@ -284,3 +296,11 @@ def test_health_of_each_demo_row_matches_services(connect_env):
     frame = at.dataframe[0].value.set_index("id")
     for f in _services(connect_env).hog_functions.list()[:40]:
         assert frame.loc[f.id, "Health"].endswith(health_of(f))
+
+
+def test_warm_rerun_of_the_whole_page_sends_no_request(app, connect_env):
+    at = app.run()
+    assert not at.exception and at.dataframe
+    connect_env.clear_requests()
+    at.run()
+    assert connect_env.requests == []
