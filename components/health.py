@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+# symbols from basic fonts (emoji fonts are often missing on servers and kiosks)
 BADGES = {
-    "Active": ("🟢", "green"),
-    "Degraded": ("🟠", "orange"),
-    "Disabled by PostHog": ("🔴", "red"),
-    "Unknown": ("⚪", "gray"),
-    "Paused": ("⏸️", "gray"),
+    "Active": ("✓", "green"),
+    "Degraded": ("▲", "orange"),
+    "Disabled by PostHog": ("✕", "red"),
+    "Unknown": ("?", "gray"),
+    "Paused": ("‖", "gray"),
 }
 EXPLANATIONS = {
     "Active": "Running as expected.",

@@ -80,7 +80,7 @@ def to_frame(
                 "Created by": _creator(f),
             }
         )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows,
         columns=[
             "id",
@@ -98,6 +98,8 @@ def to_frame(
             "Created by",
         ],
     )
+    # nullable integers: blank, not "None", where there is no value
+    return frame.astype({"Order": "Int64", "Succeeded 7d": "Int64", "Failed 7d": "Int64"})
 
 
 def render(client: PostHogClient, *, key: str = "hf_list") -> None:
@@ -155,6 +157,7 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
         column_order=[c for c in frame.columns if c != "id"],
         column_config={
             "Icon": st.column_config.ImageColumn("", width="small"),
+            "Order": st.column_config.NumberColumn(format="%d", width="small"),
             "Name": st.column_config.TextColumn(width="medium"),
             "Description": st.column_config.TextColumn(width="medium"),
             "Failure rate": st.column_config.ProgressColumn(

@@ -13,6 +13,21 @@ from services import PostHogClient
 from services.errors import PostHogError
 
 CARDS = ("succeeded", "failed", "filtered")
+# fixed colours, so success is always green and failure red, whatever the breakdown
+COLOURS = {
+    "success": "#2e7d32",
+    "succeeded": "#2e7d32",
+    "failure": "#c62828",
+    "failed": "#c62828",
+    "inputs_failed": "#ef6c00",
+    "filtering_failed": "#f9a825",
+    "disabled_temporarily": "#6a1b9a",
+    "disabled_permanently": "#4a148c",
+    "other": "#90a4ae",
+    "filtered": "#90a4ae",
+    "masked": "#546e7a",
+}
+TIME_UNITS = {"hour": "yearmonthdatehours", "day": "yearmonthdate", "week": "yearweek"}
 EXTRA_CARDS = (
     "inputs_failed",
     "filtering_failed",
@@ -83,7 +98,7 @@ def _cards(current: dict[str, int], previous: dict[str, int]) -> None:
             name.replace("_", " ").capitalize(),
             f"{value:,}",
             delta=f"{value - before:+,} vs previous period",
-            delta_color="inverse" if name != "succeeded" else "normal",
+            delta_color={"succeeded": "normal", "filtered": "off"}.get(name, "inverse"),
         )
     rate, before = _rate(current), _rate(previous)
     delta = f"{(rate - before) * 100:+.1f} pts" if rate is not None and before is not None else None
@@ -101,13 +116,18 @@ def _chart(labels: list[str], series: list[dict], interval: str) -> None:
     if not rows or not any(r["count"] for r in rows):
         st.info("No invocations in this period.")
         return
+    frame = pd.DataFrame(rows)
+    names = sorted(frame["metric"].unique())
+    colours = [COLOURS.get(name, "#78909c") for name in names]
     chart = (
-        alt.Chart(pd.DataFrame(rows), title=f"Invocations per {interval}")
+        alt.Chart(frame, title=f"Invocations per {interval}")
         .mark_bar()
         .encode(
-            x=alt.X("time:T", title=None),
+            x=alt.X(f"{TIME_UNITS[interval]}(time):T", title=None),
             y=alt.Y("sum(count):Q", title="Events"),
-            color=alt.Color("metric:N", title="Metric"),
+            color=alt.Color(
+                "metric:N", title="Metric", scale=alt.Scale(domain=names, range=colours)
+            ),
             tooltip=[alt.Tooltip("time:T"), "metric:N", alt.Tooltip("sum(count):Q", title="Count")],
         )
     )
