@@ -73,9 +73,9 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
     edited: dict[str, Any] = {}
 
     name = st.text_input("Name", function.name, key=f"{prefix}_name", max_chars=400)
-    _field_error(server_errors, "name")
     if not name.strip():
         errors["name"] = "Give the function a name."
+    _field_error({**server_errors, **errors}, "name")
     description = st.text_area(
         "Description", function.description or "", key=f"{prefix}_desc", height=68
     )

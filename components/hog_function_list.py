@@ -103,7 +103,8 @@ def to_frame(
 
 
 def render(client: PostHogClient, *, key: str = "hf_list") -> None:
-    functions = data.hog_functions(client)
+    with st.spinner("Loading hog functions…"):
+        functions = data.hog_functions(client)
     creators = sorted({_creator(f) for f in functions})
     cols = st.columns([3, 2, 3, 2])
     types = cols[0].multiselect(

@@ -184,6 +184,17 @@ def test_bad_json_is_caught_before_sending(connect_env, function_with_secret):
     assert not _patches(connect_env)
 
 
+def test_empty_name_is_explained_next_to_the_field(connect_env, function_with_secret):
+    fn = function_with_secret(connect_env)
+    at = _run(FORM, function_id=fn["id"])
+    name = next(t for t in at.text_input if t.key.endswith("_name"))
+    name.input("  ").run()
+    children = list(at.main.children.values())
+    field_at = next(i for i, c in enumerate(children) if getattr(c, "key", None) == name.key)
+    assert children[field_at + 1].value == "Give the function a name."
+    assert not [b for b in at.button if b.key.endswith("_save")]
+
+
 def test_someone_elses_edit_is_not_overwritten(connect_env, function_with_secret):
     fn = function_with_secret(connect_env)
     at = _run(FORM, function_id=fn["id"])
