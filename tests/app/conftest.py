@@ -43,3 +43,16 @@ def connect_env(monkeypatch, emulator):
 def app():
     """The console's entry point, not yet run."""
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+
+
+@pytest.fixture
+def run_script():
+    """Run a small script (usually one component) with session state set first."""
+
+    def run(script: str, **state) -> AppTest:
+        at = AppTest.from_string(script, default_timeout=60)
+        for name, value in state.items():
+            at.session_state[name] = value
+        return at.run()
+
+    return run

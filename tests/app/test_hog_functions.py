@@ -34,13 +34,6 @@ def _services(emulator) -> PostHogClient:
     return PostHogClient(host=emulator.url, api_key=emulator.demo_key, project_id=1)
 
 
-def _run(script: str, **state) -> AppTest:
-    at = AppTest.from_string(script, default_timeout=60)
-    for name, value in state.items():
-        at.session_state[name] = value
-    return at.run()
-
-
 def _patches(emulator) -> list:
     return [r for r in emulator.requests if r.method == "PATCH"]
 
@@ -56,8 +49,8 @@ def _click_save(at: AppTest) -> None:
 # --- list ---------------------------------------------------------------------------------
 
 
-def test_list_shows_every_function_with_health_and_7_day_totals(connect_env):
-    at = _run(LIST)
+def test_list_shows_every_function_with_health_and_7_day_totals(connect_env, run_script):
+    at = run_script(LIST)
     assert not at.exception
     frame = at.dataframe[0].value
     stored = [f for f in connect_env.stored_hog_functions(1) if not f["deleted"]]
@@ -71,8 +64,8 @@ def test_list_shows_every_function_with_health_and_7_day_totals(connect_env):
     assert at.get("download_button")
 
 
-def test_list_filters_by_type_health_and_text(connect_env):
-    at = _run(LIST)
+def test_list_filters_by_type_health_and_text(connect_env, run_script):
+    at = run_script(LIST)
     at.multiselect(key="hf_list_types").set_value(["transformation"]).run()
     assert set(at.dataframe[0].value["Type"]) == {"Transformations"}
     at.multiselect(key="hf_list_health").set_value(["Paused"]).run()
@@ -83,16 +76,18 @@ def test_list_filters_by_type_health_and_text(connect_env):
     assert all("geoip" in n.lower() for n in at.dataframe[0].value["Name"])
 
 
-def test_warm_rerun_sends_no_request(connect_env):
-    at = _run(LIST)
+def test_warm_rerun_sends_no_request(connect_env, run_script):
+    at = run_script(LIST)
     connect_env.clear_requests()
     at.run()
     assert connect_env.requests == []
 
 
-def test_disable_from_list_asks_then_sends_exactly_enabled_false(connect_env, searchable_function):
+def test_disable_from_list_asks_then_sends_exactly_enabled_false(
+    connect_env, searchable_function, run_script
+):
     target = searchable_function(connect_env, enabled=True, type="destination")
-    at = _run(LIST)
+    at = run_script(LIST)
     at.text_input(key="hf_list_search").input(target["name"]).run()
     switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
     connect_env.clear_requests()
@@ -105,9 +100,11 @@ def test_disable_from_list_asks_then_sends_exactly_enabled_false(connect_env, se
     assert not at.exception
 
 
-def test_failed_enable_puts_the_switch_back_and_says_why(connect_env, searchable_function):
+def test_failed_enable_puts_the_switch_back_and_says_why(
+    connect_env, searchable_function, run_script
+):
     target = searchable_function(connect_env, enabled=False, type="destination")
-    at = _run(LIST)
+    at = run_script(LIST)
     at.text_input(key="hf_list_search").input(target["name"]).run()
     connect_env.inject_fault("status", status=500, method="PATCH")
     switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
@@ -121,9 +118,11 @@ def test_failed_enable_puts_the_switch_back_and_says_why(connect_env, searchable
 # --- configuration form -----------------------------------------------------------------
 
 
-def test_rename_sends_only_the_name_and_keeps_secrets(connect_env, function_with_secret):
+def test_rename_sends_only_the_name_and_keeps_secrets(
+    connect_env, function_with_secret, run_script
+):
     fn = function_with_secret(connect_env)
-    at = _run(FORM, function_id=fn["id"])
+    at = run_script(FORM, function_id=fn["id"])
     assert not at.exception
     at.text_input(key=next(k.key for k in at.text_input if k.key.endswith("_name"))).input(
         "Renamed safely"
@@ -140,11 +139,11 @@ def test_rename_sends_only_the_name_and_keeps_secrets(connect_env, function_with
 
 
 def test_changing_an_input_sends_inputs_whole_with_secrets_echoed(
-    connect_env, function_with_secret
+    connect_env, function_with_secret, run_script
 ):
     fn = function_with_secret(connect_env)
     plain_key = next(k for k, v in fn["inputs"].items() if isinstance(v.get("value"), str))
-    at = _run(FORM, function_id=fn["id"])
+    at = run_script(FORM, function_id=fn["id"])
     _edit_text_input(at, plain_key, "https://hooks.example.com/changed")
     connect_env.clear_requests()
     _click_save(at)
@@ -156,10 +155,12 @@ def test_changing_an_input_sends_inputs_whole_with_secrets_echoed(
     assert connect_env.stored_hog_function(fn["id"])["secret_inputs"] == fn["secret_inputs"]
 
 
-def test_server_validation_error_shows_next_to_its_field(connect_env, function_with_secret):
+def test_server_validation_error_shows_next_to_its_field(
+    connect_env, function_with_secret, run_script
+):
     fn = function_with_secret(connect_env)
     plain_key = next(k for k, v in fn["inputs"].items() if isinstance(v.get("value"), str))
-    at = _run(FORM, function_id=fn["id"])
+    at = run_script(FORM, function_id=fn["id"])
     _edit_text_input(at, plain_key, "https://hooks.example.com/{oops")
     widget = next(t for t in at.text_input if t.key.endswith(f"_in_{plain_key}"))
     _click_save(at)
@@ -173,9 +174,9 @@ def test_server_validation_error_shows_next_to_its_field(connect_env, function_w
     assert connect_env.stored_hog_function(fn["id"])["inputs"][plain_key] == fn["inputs"][plain_key]
 
 
-def test_bad_json_is_caught_before_sending(connect_env, function_with_secret):
+def test_bad_json_is_caught_before_sending(connect_env, function_with_secret, run_script):
     fn = function_with_secret(connect_env)
-    at = _run(FORM, function_id=fn["id"])
+    at = run_script(FORM, function_id=fn["id"])
     filters = next(t for t in at.text_area if t.key.endswith("_filters"))
     connect_env.clear_requests()
     filters.input("{not json").run()
@@ -184,9 +185,9 @@ def test_bad_json_is_caught_before_sending(connect_env, function_with_secret):
     assert not _patches(connect_env)
 
 
-def test_empty_name_is_explained_next_to_the_field(connect_env, function_with_secret):
+def test_empty_name_is_explained_next_to_the_field(connect_env, function_with_secret, run_script):
     fn = function_with_secret(connect_env)
-    at = _run(FORM, function_id=fn["id"])
+    at = run_script(FORM, function_id=fn["id"])
     name = next(t for t in at.text_input if t.key.endswith("_name"))
     name.input("  ").run()
     children = list(at.main.children.values())
@@ -195,9 +196,9 @@ def test_empty_name_is_explained_next_to_the_field(connect_env, function_with_se
     assert not [b for b in at.button if b.key.endswith("_save")]
 
 
-def test_someone_elses_edit_is_not_overwritten(connect_env, function_with_secret):
+def test_someone_elses_edit_is_not_overwritten(connect_env, function_with_secret, run_script):
     fn = function_with_secret(connect_env)
-    at = _run(FORM, function_id=fn["id"])
+    at = run_script(FORM, function_id=fn["id"])
     at.text_input(key=next(k.key for k in at.text_input if k.key.endswith("_name"))).input(
         "Mine"
     ).run()
@@ -209,9 +210,11 @@ def test_someone_elses_edit_is_not_overwritten(connect_env, function_with_secret
     assert connect_env.stored_hog_function(fn["id"])["description"] == "theirs"
 
 
-def test_configuration_for_tests_holds_unsaved_values(connect_env, function_with_secret):
+def test_configuration_for_tests_holds_unsaved_values(
+    connect_env, function_with_secret, run_script
+):
     fn = function_with_secret(connect_env)
-    at = _run(FORM, function_id=fn["id"])
+    at = run_script(FORM, function_id=fn["id"])
     hog = next(t for t in at.text_area if t.key.endswith("_hog"))
     hog.input("print('unsaved')").run()
     config = at.session_state["config"]
@@ -222,9 +225,9 @@ def test_configuration_for_tests_holds_unsaved_values(connect_env, function_with
 # --- danger zone and templates -----------------------------------------------------------
 
 
-def test_delete_needs_the_name_then_restore(connect_env):
+def test_delete_needs_the_name_then_restore(connect_env, run_script):
     fn = next(f for f in connect_env.stored_hog_functions(1) if f["type"] == "transformation")
-    at = _run(DETAIL, function_id=fn["id"])
+    at = run_script(DETAIL, function_id=fn["id"])
     assert not at.exception
     at.button(key="hf_detail_delete").click().run()
     confirm = at.button(key="hf_confirm_delete")
@@ -243,22 +246,22 @@ def test_delete_needs_the_name_then_restore(connect_env):
     assert connect_env.stored_hog_function(fn["id"])["deleted"] is False
 
 
-def test_detail_has_every_tab(connect_env):
+def test_detail_has_every_tab(connect_env, run_script):
     fn = next(f for f in connect_env.stored_hog_functions(1) if f["type"] == "destination")
-    at = _run(DETAIL, function_id=fn["id"])
+    at = run_script(DETAIL, function_id=fn["id"])
     assert not at.exception
     labels = [t.label for t in at.tabs]
     assert labels == ["Configuration", "Metrics", "Logs", "Test", "Backfills", "Danger zone"]
     assert at.header[0].value.replace("\\", "") == fn["name"]
 
 
-def test_backfills_tab_enables_backfills(connect_env):
+def test_backfills_tab_enables_backfills(connect_env, run_script):
     fn = next(
         f
         for f in connect_env.stored_hog_functions(1)
         if f["type"] == "destination" and not f["batch_export_id"]
     )
-    at = _run(DETAIL, function_id=fn["id"])
+    at = run_script(DETAIL, function_id=fn["id"])
     at.button(key="hf_detail_backfills").click().run()
     assert not at.exception
     export_id = connect_env.stored_hog_function(fn["id"])["batch_export_id"]
@@ -266,9 +269,9 @@ def test_backfills_tab_enables_backfills(connect_env):
     assert any(export_id in s.value for s in at.success)
 
 
-def test_failed_delete_is_explained_on_the_detail(connect_env):
+def test_failed_delete_is_explained_on_the_detail(connect_env, run_script):
     fn = next(f for f in connect_env.stored_hog_functions(1) if f["type"] == "transformation")
-    at = _run(DETAIL, function_id=fn["id"])
+    at = run_script(DETAIL, function_id=fn["id"])
     at.button(key="hf_detail_delete").click().run()
     at.text_input(key="hf_delete_name").input(fn["name"]).run()
     connect_env.inject_fault("status", status=503, method="PATCH")
@@ -279,8 +282,8 @@ def test_failed_delete_is_explained_on_the_detail(connect_env):
 
 
 @pytest.mark.parametrize("enable", [False, True])
-def test_create_from_template_is_disabled_unless_asked(connect_env, enable):
-    at = _run(
+def test_create_from_template_is_disabled_unless_asked(connect_env, enable, run_script):
+    at = run_script(
         "from components import template_gallery\n"
         "from components.connection import get_client\n"
         "template_gallery.render(get_client())\n"
@@ -302,8 +305,8 @@ def test_create_from_template_is_disabled_unless_asked(connect_env, enable):
     assert at.query_params["id"] == created[0]["id"]
 
 
-def test_health_of_each_demo_row_matches_services(connect_env):
-    at = _run(LIST)
+def test_health_of_each_demo_row_matches_services(connect_env, run_script):
+    at = run_script(LIST)
     frame = at.dataframe[0].value.set_index("id")
     for f in _services(connect_env).hog_functions.list()[:40]:
         assert frame.loc[f.id, "Health"].endswith(health_of(f))
