@@ -426,6 +426,12 @@ def logs(fn: dict) -> list[dict]:
 
 
 def query_logs(fn: dict, query: dict) -> list[dict]:
+    return filter_logs(logs(fn), query)
+
+
+def filter_logs(entries: list[dict], query: dict) -> list[dict]:
+    """PostHog's log endpoint parameters over newest-first entries (hog functions and batch
+    exports share it)."""
     try:
         limit = int(query.get("limit", 50))
     except ValueError:
@@ -440,7 +446,7 @@ def query_logs(fn: dict, query: dict) -> list[dict]:
     levels = {lv.strip().upper() for lv in query.get("level", "").split(",") if lv.strip()}
     search = query.get("search", "").lower()
     out = []
-    for entry in logs(fn):
+    for entry in entries:
         if (after and entry["timestamp"] <= after) or (before and entry["timestamp"] >= before):
             continue
         if levels and entry["level"] not in levels:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from emulator import batch_exports as be
 from emulator import hog_functions as hf
 from emulator import seed as demo
 from emulator.errors import ApiError
@@ -76,6 +77,7 @@ class Emulator:
         rate_limits: bool = False,
     ):
         self.host, self.port, self.latency_ms = host, port, latency_ms
+        self.seed = seed
         self.rate_limits = rate_limits
         self.demo_key, self.readonly_key, self.scoped_key = demo_key, READONLY_KEY, SCOPED_KEY
         self.project_id = 1
@@ -94,8 +96,8 @@ class Emulator:
         for team_id, count in ((1, hog_functions), (2, min(15, hog_functions))):
             for fn in demo.hog_functions(rng, count, team_id, self.templates):
                 self.functions[fn["id"]] = fn
-        self.batch_exports: dict[str, dict] = {}
         self._rng = rng
+        be.seed_state(self)
         self._server: ThreadingHTTPServer | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -366,6 +368,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._templates(query, public=False)
         if rest[0] == "hog_functions":
             return self._hog_functions(method, team, rest[1:], query, body, key)
+        if rest[0] in ("batch_exports", "app_metrics", "plugin_configs"):
+            return be.handle(self, method, team, rest, query, body, key)
+        if rest[0] in ("insights", "dashboards"):
+            from emulator import analytics
+
+            return analytics.handle(self, method, team, rest, query, body, key)
         raise ApiError.not_found()
 
     def _page(self, items: list, query: dict) -> dict:
@@ -639,16 +647,19 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if fn["batch_export_id"]:
             return 400, {"error": "Backfills already enabled for this function"}, "application/json"
-        export_id = demo.new_uuid(self.emulator._rng)
-        self.emulator.batch_exports[export_id] = {
-            "id": export_id,
-            "team_id": fn["team_id"],
-            "name": f"Backfills for {fn['name']}",
-            "paused": True,
-            "interval": "hour",
-            "destination": {"type": "Workflows", "config": {}},
-            "hog_function_id": fn["id"],
-        }
+        emu = self.emulator
+        export = be.new_export(
+            emu._rng,
+            fn["team_id"],
+            f"Backfills for {fn['name']}",
+            "Workflows",
+            {},
+            datetime.now(UTC),
+        )
+        export.update(paused=True, hog_function_id=fn["id"])
+        emu.batch_exports[export["id"]] = export
+        emu.export_runs[export["id"]] = []
+        export_id = export["id"]
         fn["batch_export_id"] = export_id
         fn["updated_at"] = datetime.now(UTC)
         return 200, {"batch_export_id": export_id}, "application/json"

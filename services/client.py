@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from services.app_metrics import AppMetricsApi
+from services.batch_exports import BatchExports
 from services.hog_functions import HogFunctions
 from services.projects import Projects, Users
 from services.templates import HogFunctionTemplates
@@ -56,6 +58,8 @@ class PostHogClient:
         if base:
             self.hog_functions = HogFunctions(self.transport, base)
             self.hog_function_templates = HogFunctionTemplates(self.transport, base)
+            self.batch_exports = BatchExports(self.transport, base)
+            self.app_metrics = AppMetricsApi(self.transport, base)
 
     @property
     def fingerprint(self) -> str:
@@ -64,7 +68,7 @@ class PostHogClient:
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("hog_functions", "hog_function_templates"):
+        if name in ("hog_functions", "hog_function_templates", "batch_exports", "app_metrics"):
             raise AttributeError(f"{name} needs a project: create the client with project_id")
         raise AttributeError(name)
 

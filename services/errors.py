@@ -187,10 +187,21 @@ class RateLimited(APIStatusError):
         return parse_wait_seconds(self.detail)
 
     def _message(self) -> str:
-        if self.code == "too_many_concurrent_backfills":
-            return self.detail or self.hint
         wait = f" Try again in {self.wait_seconds:.0f} seconds." if self.wait_seconds else ""
         return f"PostHog is rate limiting this API key.{wait}"
+
+
+class TooManyBackfills(APIStatusError):
+    """429 `too_many_concurrent_backfills`: a cap on running backfills, not a rate limit, so
+    the transport neither waits nor slows down for it."""
+
+    hint = "This project already has as many backfills running as PostHog allows."
+
+    def _message(self) -> str:
+        return (
+            f"{self.detail or self.hint} Wait for a running backfill to finish, or cancel one, "
+            "then try again."
+        )
 
 
 class ServerError(APIStatusError):
@@ -246,7 +257,8 @@ def error_for_status(status: int, body: Any, *, method: str, path: str) -> APISt
     elif status == 409:
         cls = Conflict
     elif status == 429:
-        cls = RateLimited
+        code = body.get("code") if isinstance(body, dict) else None
+        cls = TooManyBackfills if code == "too_many_concurrent_backfills" else RateLimited
     elif status >= 500:
         cls = ServerError
     else:

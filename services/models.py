@@ -137,3 +137,137 @@ class InvocationResult(PostHogModel):
     result: Any = None
     errors: list[Any] = Field(default_factory=list)
     logs: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# --- batch exports ------------------------------------------------------------------------
+
+
+class BatchExportRun(PostHogModel):
+    id: str
+    status: str = ""
+    records_completed: int | None = None
+    records_total_count: int | None = None
+    bytes_exported: int | None = None
+    latest_error: str | None = None
+    data_interval_start: datetime | None = None
+    data_interval_end: datetime | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    backfill: str | None = None
+
+
+class BatchExportDestination(PostHogModel):
+    type: str
+    config: dict[str, Any] = Field(default_factory=dict)
+    integration: int | None = None
+
+
+class BatchExport(PostHogModel):
+    id: str
+    name: str = ""
+    model: str | None = "events"
+    destination: BatchExportDestination
+    interval: str = "hour"
+    paused: bool = False
+    created_at: datetime | None = None
+    last_updated_at: datetime | None = None
+    last_paused_at: datetime | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    latest_runs: list[BatchExportRun] = Field(default_factory=list)
+    hogql_query: str | None = None
+    filters: Any = None
+    timezone: str | None = None
+    offset_day: int | None = None
+    offset_hour: int | None = None
+
+
+class BackfillProgress(PostHogModel):
+    total_runs: int | None = None
+    finished_runs: int | None = None
+    progress: float | None = None
+
+
+class BatchExportBackfill(PostHogModel):
+    id: str
+    status: str = ""
+    progress: BackfillProgress | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    last_updated_at: datetime | None = None
+    total_records_count: int | None = None
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in ("Running", "Starting")
+
+
+class TestStepResult(PostHogModel):
+    status: str | None = None
+    message: str | None = None
+
+
+class TestStep(PostHogModel):
+    name: str = ""
+    description: str | None = None
+    result: TestStepResult | None = None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.result and self.result.status == "Passed")
+
+
+# --- legacy app metrics ---------------------------------------------------------------------
+
+
+class AppMetricsSeries(PostHogModel):
+    dates: list[str] = Field(default_factory=list)
+    successes: list[int] = Field(default_factory=list)
+    successes_on_retry: list[int] = Field(default_factory=list)
+    failures: list[int] = Field(default_factory=list)
+    totals: dict[str, int] = Field(default_factory=dict)
+
+
+class AppMetricsError(PostHogModel):
+    error_type: str
+    count: int = 0
+    last_seen: datetime | None = None
+
+
+class AppMetrics(PostHogModel):
+    metrics: AppMetricsSeries = Field(default_factory=AppMetricsSeries)
+    errors: list[AppMetricsError] | None = None
+
+
+class AppErrorSample(PostHogModel):
+    timestamp: datetime | None = None
+    error_uuid: str | None = None
+    error_type: str | None = None
+    error_details: dict[str, Any] = Field(default_factory=dict)
+
+
+class HistoricalExport(PostHogModel):
+    job_id: str
+    status: str | None = None
+    payload: dict[str, Any] | None = None
+    created_at: datetime | None = None
+    created_by: UserBasic | None = None
+    finished_at: datetime | None = None
+    duration: float | None = None
+    progress: float | None = None
+    failure_reason: str | None = None
+
+
+class HistoricalExportDetail(AppMetrics):
+    summary: HistoricalExport | None = None
+
+
+class PluginConfig(PostHogModel):
+    id: int
+    name: str | None = None
+    description: str | None = None
+    enabled: bool | None = None
+    plugin: int | None = None
+    plugin_info: dict[str, Any] | None = None

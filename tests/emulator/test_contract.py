@@ -108,9 +108,14 @@ def emu():
 
 
 def hog_operations(schema: dict) -> dict[str, tuple[str, str, dict]]:
+    return operations(schema, "hog_function")
+
+
+def operations(schema: dict, *needles: str) -> dict[str, tuple[str, str, dict]]:
+    """operationId → (method, path, operation) for paths containing any of `needles`."""
     ops = {}
     for path, item in schema["paths"].items():
-        if "hog_function" not in path:
+        if not any(needle in path for needle in needles):
             continue
         for method, op in item.items():
             if method in ("get", "post", "put", "patch", "delete"):

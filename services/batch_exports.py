@@ -1,0 +1,436 @@
+"""Batch exports: exports, pause/unpause, runs, backfills, destination tests and logs.
+
+PostHog strips secret config fields on read and merges `destination.config` on PATCH, so an
+omitted secret is kept: the console sends only the config fields the operator changed, and a
+secret only when the operator typed a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Unpack
+from urllib.parse import urlencode
+
+from services.logs import LogFilters, fetch_log_page
+from services.models import BatchExport, BatchExportBackfill, BatchExportRun, LogPage, TestStep
+from services.transport import Transport
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    key: str
+    label: str
+    kind: str = "text"  # text | secret | number | bool | choice | multiline
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    @property
+    def secret(self) -> bool:
+        return self.kind == "secret"
+
+
+_S3_FIELDS = (
+    ConfigField("bucket_name", "Bucket", required=True),
+    ConfigField("region", "Region", required=True, help="e.g. eu-west-1"),
+    ConfigField("prefix", "Key prefix", required=True, help="e.g. posthog/events/"),
+    ConfigField("aws_access_key_id", "Access key ID", "secret"),
+    ConfigField("aws_secret_access_key", "Secret access key", "secret"),
+    ConfigField("file_format", "File format", "choice", choices=("JSONLines", "Parquet")),
+    ConfigField(
+        "compression", "Compression", "choice", choices=("", "gzip", "brotli", "zstd", "lz4")
+    ),
+    ConfigField("max_file_size_mb", "Max file size (MB)", "number"),
+)
+_POSTGRES_FIELDS = (
+    ConfigField("host", "Host", required=True),
+    ConfigField("port", "Port", "number", required=True),
+    ConfigField("database", "Database", required=True),
+    ConfigField("schema", "Schema", required=True),
+    ConfigField("table_name", "Table", required=True),
+    ConfigField("user", "User", "secret", required=True),
+    ConfigField("password", "Password", "secret"),
+)
+DESTINATION_FIELDS: dict[str, tuple[ConfigField, ...]] = {
+    "AwsS3": _S3_FIELDS
+    + (ConfigField("kms_key_id", "KMS key ID", help="Only for SSE-KMS encryption"),),
+    "S3Compatible": _S3_FIELDS[:3]
+    + (ConfigField("endpoint_url", "Endpoint URL", required=True),)
+    + _S3_FIELDS[3:],
+    "Snowflake": (
+        ConfigField("account", "Account", required=True, help="e.g. myorg-account1"),
+        ConfigField("database", "Database", required=True),
+        ConfigField("warehouse", "Warehouse", required=True),
+        ConfigField("schema", "Schema", required=True),
+        ConfigField("table_name", "Table", required=True),
+        ConfigField("role", "Role"),
+        ConfigField(
+            "authentication_type", "Authentication", "choice", choices=("password", "keypair")
+        ),
+        ConfigField("user", "User", "secret", required=True),
+        ConfigField("password", "Password", "secret"),
+        ConfigField("private_key", "Private key", "secret"),
+        ConfigField("private_key_passphrase", "Private key passphrase", "secret"),
+    ),
+    "Postgres": _POSTGRES_FIELDS
+    + (ConfigField("has_self_signed_cert", "Server uses a self-signed certificate", "bool"),),
+    "Redshift": _POSTGRES_FIELDS
+    + (
+        ConfigField(
+            "properties_data_type", "Properties column type", "choice", choices=("VARCHAR", "SUPER")
+        ),
+    ),
+    "BigQuery": (
+        ConfigField("project_id", "Project ID", required=True),
+        ConfigField("dataset_id", "Dataset ID", required=True),
+        ConfigField("table_id", "Table ID", required=True),
+        ConfigField("private_key", "Service account private key", "secret"),
+        ConfigField("private_key_id", "Private key ID", "secret"),
+        ConfigField("client_email", "Service account email", "secret"),
+        ConfigField("token_uri", "Token URI", "secret"),
+        ConfigField("use_json_type", "Use the JSON column type", "bool"),
+    ),
+    "Databricks": (
+        ConfigField("http_path", "SQL warehouse HTTP path", required=True),
+        ConfigField("catalog", "Catalog", required=True),
+        ConfigField("schema", "Schema", required=True),
+        ConfigField("table_name", "Table", required=True),
+        ConfigField("use_variant_type", "Use the VARIANT column type", "bool"),
+    ),
+    "AzureBlob": (
+        ConfigField("container_name", "Container", required=True),
+        ConfigField("prefix", "Blob prefix"),
+        ConfigField("file_format", "File format", "choice", choices=("JSONLines", "Parquet")),
+        ConfigField("compression", "Compression", "choice", choices=("", "gzip", "brotli", "zstd")),
+    ),
+    "HTTP": (
+        ConfigField("url", "URL", required=True, help="Batches are POSTed here as JSON"),
+        ConfigField("token", "Token", "secret", required=True),
+    ),
+    "NoOp": (),
+}
+# Destinations whose credentials live in a PostHog integration rather than in the config.
+INTEGRATION_DESTINATIONS = ("AwsS3", "S3Compatible", "BigQuery", "Databricks", "AzureBlob")
+DESTINATION_TYPES = tuple(DESTINATION_FIELDS)
+READ_ONLY_TYPES = ("S3", "Workflows")  # legacy S3 can no longer be written; Workflows internal
+INTERVALS = ("hour", "day", "week", "every 5 minutes", "every 15 minutes")
+MODELS = ("events", "persons", "sessions")
+RUNNING = ("Running", "Starting")
+FAILED_RUN = ("Failed", "FailedRetryable", "FailedBilling")
+EXPORT_STATES = ("Active", "Paused", "Ended")
+
+
+def secret_fields(destination_type: str) -> set[str]:
+    known = DESTINATION_FIELDS.get(destination_type)
+    if known is None and destination_type == "S3":
+        known = _S3_FIELDS
+    return {f.key for f in known or () if f.secret}
+
+
+def export_status(export: BatchExport, now: datetime | None = None) -> str:
+    """Active, Paused, or Ended (past `end_at`, so it will not run again)."""
+    now = now or datetime.now(UTC)
+    if export.end_at and export.end_at <= now:
+        return "Ended"
+    return "Paused" if export.paused else "Active"
+
+
+def failed_runs(export: BatchExport) -> int:
+    return sum(1 for run in export.latest_runs if run.status in FAILED_RUN)
+
+
+def config_changes(destination_type: str, stored: dict, edited: dict) -> dict[str, Any]:
+    """The config fields to send. PostHog merges config on PATCH, so unchanged fields are left
+    out, and a blank secret means "keep the stored one"."""
+    secrets = secret_fields(destination_type)
+    out = {}
+    for key, value in edited.items():
+        if key in secrets:
+            if value not in (None, ""):
+                out[key] = value
+        elif stored.get(key) != value and not (stored.get(key) is None and value in ("", None)):
+            out[key] = value
+    return out
+
+
+_TOP_LEVEL = (
+    "name",
+    "interval",
+    "model",
+    "timezone",
+    "offset_day",
+    "offset_hour",
+    "start_at",
+    "end_at",
+    "filters",
+    "hogql_query",
+)
+
+
+def changes_for(export: BatchExport, edited: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH body with only what the operator changed. `edited["config"]` holds the form's
+    config values (secrets blank unless replaced)."""
+    body: dict[str, Any] = {}
+    for key in _TOP_LEVEL:
+        if key not in edited:
+            continue
+        before, after = getattr(export, key), edited[key]
+        if isinstance(before, datetime) and isinstance(after, str):
+            before = before.isoformat().replace("+00:00", "Z")
+        if before != after and not (before in (None, "") and after in (None, "")):
+            body[key] = after
+    if "config" in edited:
+        dtype = export.destination.type
+        config = config_changes(dtype, export.destination.config, edited["config"])
+        if config:
+            body["destination"] = {"type": dtype, "config": config}
+    return body
+
+
+def describe_changes(export: BatchExport, body: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(field, before, after) rows for the diff shown before saving; secrets never shown."""
+    rows = []
+    for key, after in body.items():
+        if key == "destination":
+            secrets = secret_fields(export.destination.type)
+            for field, value in after["config"].items():
+                if field in secrets:
+                    rows.append((f"config.{field}", "(stored secret)", "(new secret)"))
+                else:
+                    rows.append((f"config.{field}", export.destination.config.get(field), value))
+        else:
+            rows.append((key, getattr(export, key, None), after))
+    return rows
+
+
+def backfill_problems(
+    *,
+    interval: str,
+    start: date | datetime | None,
+    end: date | datetime | None,
+    now: datetime | None = None,
+    allow_no_start: bool = False,
+) -> dict[str, str]:
+    """PostHog's backfill date rules, checked before anything is sent: field → message."""
+    now = now or datetime.now(UTC)
+    problems: dict[str, str] = {}
+    daily = interval in ("day", "week")
+    for field, value in (("start_at", start), ("end_at", end)):
+        if value is None:
+            if field == "end_at" or not allow_no_start:
+                problems[field] = "Choose a date." if daily else "Choose a date and time."
+            continue
+        if daily and isinstance(value, datetime):
+            problems[field] = "Daily and weekly exports are backfilled by whole days: pick a date."
+        if not daily and (not isinstance(value, datetime) or value.tzinfo is None):
+            problems[field] = "Give a date and time with a timezone."
+    if problems:
+        return problems
+    start_moment = _moment(start) if start is not None else None
+    end_moment = _moment(end)
+    if start_moment is not None and start_moment >= end_moment:
+        problems["end_at"] = "The end must be after the start."
+    elif end_moment > now:
+        problems["end_at"] = "The end cannot be in the future."
+    return problems
+
+
+def backfill_bound(value: date | datetime | None) -> str | None:
+    """The string PostHog wants: `YYYY-MM-DD` for a date, ISO with offset for a datetime."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def _moment(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, datetime.min.time(), UTC)
+
+
+def missed_while_paused(export: BatchExport, now: datetime | None = None) -> int:
+    """How many intervals an unpause backfill would fill."""
+    if not export.paused or not export.last_paused_at:
+        return 0
+    step = {
+        "hour": timedelta(hours=1),
+        "day": timedelta(days=1),
+        "week": timedelta(weeks=1),
+        "every 5 minutes": timedelta(minutes=5),
+        "every 15 minutes": timedelta(minutes=15),
+    }.get(export.interval, timedelta(hours=1))
+    return max(0, int(((now or datetime.now(UTC)) - export.last_paused_at) / step))
+
+
+class BatchExports:
+    def __init__(self, transport: Transport, base: str):
+        self._t = transport
+        self._path = f"{base}/batch_exports/"
+
+    def _item(self, export_id: str) -> str:
+        return f"{self._path}{export_id}/"
+
+    # --- exports ------------------------------------------------------------------------
+
+    def iter(self, *, page_size: int = 100) -> Iterator[BatchExport]:
+        for row in self._t.iter_results(self._path, {"limit": page_size}):
+            yield BatchExport.model_validate(row)
+
+    def list(self) -> list[BatchExport]:
+        return list(self.iter())
+
+    def get(self, export_id: str) -> BatchExport:
+        return BatchExport.model_validate(self._t.get(self._item(export_id)))
+
+    def create(
+        self,
+        *,
+        name: str,
+        destination_type: str,
+        config: dict[str, Any],
+        interval: str,
+        model: str = "events",
+        paused: bool = False,
+        integration_id: int | None = None,
+        **schedule: Any,
+    ) -> BatchExport:
+        """`schedule` takes start_at, end_at, timezone, offset_day, offset_hour, filters and
+        hogql_query; None values are left out."""
+        destination: dict[str, Any] = {"type": destination_type, "config": config}
+        if integration_id is not None:
+            destination["integration_id"] = integration_id
+        body = {
+            "name": name,
+            "destination": destination,
+            "interval": interval,
+            "model": model,
+            "paused": paused,
+            **{k: v for k, v in schedule.items() if v is not None},
+        }
+        return BatchExport.model_validate(self._t.write("POST", self._path, body))
+
+    def update(self, export_id: str, changes: dict[str, Any]) -> BatchExport:
+        """PATCH with only the changed fields (see `changes_for`)."""
+        if not changes:
+            raise ValueError("nothing to change")
+        return BatchExport.model_validate(self._t.write("PATCH", self._item(export_id), changes))
+
+    def pause(self, export_id: str) -> bool:
+        data = self._t.write("POST", f"{self._item(export_id)}pause/")
+        return bool((data or {}).get("paused", True))
+
+    def unpause(self, export_id: str, *, backfill: bool = False) -> bool:
+        """Resume; with `backfill` PostHog also runs what was missed while paused."""
+        data = self._t.write("POST", f"{self._item(export_id)}unpause/", {"backfill": backfill})
+        return not bool((data or {}).get("paused", False))
+
+    def delete(self, export_id: str) -> None:
+        """PostHog answers 204 and soft-deletes: the schedule and running backfills stop."""
+        self._t.write("DELETE", self._item(export_id))
+
+    # --- checks -----------------------------------------------------------------------------
+
+    def test_steps(self, destination_type: str) -> list[TestStep]:
+        data = self._t.get(f"{self._path}test/", destination=destination_type)
+        return [TestStep.model_validate(s) for s in (data or {}).get("steps", [])]
+
+    def run_test_step(
+        self,
+        export_id: str,
+        *,
+        step: int,
+        destination_type: str,
+        config: dict[str, Any] | None = None,
+    ) -> TestStep:
+        """One check against the saved export; PostHog merges the stored config, so stored
+        secrets are used without being sent."""
+        body = {"step": step, "destination": {"type": destination_type, "config": config or {}}}
+        data = self._t.write("POST", f"{self._item(export_id)}run_test_step/", body)
+        return TestStep.model_validate(data or {})
+
+    def run_new_test_step(
+        self, *, step: int, destination_type: str, config: dict[str, Any], **export: Any
+    ) -> TestStep:
+        """One check for a configuration not saved yet. It sends a POST but changes nothing."""
+        body = {
+            "step": step,
+            "destination": {"type": destination_type, "config": config},
+            **{k: v for k, v in export.items() if v is not None},
+        }
+        data = self._t.write("POST", f"{self._path}run_test_step_new/", body)
+        return TestStep.model_validate(data or {})
+
+    # --- logs and runs --------------------------------------------------------------------
+
+    def logs(self, export_id: str, **filters: Unpack[LogFilters]) -> LogPage:
+        return fetch_log_page(self._t, f"{self._item(export_id)}logs/", **filters)
+
+    def iter_runs(
+        self,
+        export_id: str,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        status: Iterable[str] = (),
+    ) -> Iterator[BatchExportRun]:
+        """Runs newest first across cursor pages. PostHog defaults to the last 7 days."""
+        params: dict[str, Any] = {"after": after, "before": before}
+        query = [(k, v) for k, v in params.items() if v] + [("status", s) for s in status]
+        path = f"{self._item(export_id)}runs/"
+        if query:  # `status` repeats (status=Failed&status=…), which params cannot express
+            path += "?" + urlencode(query)
+        for row in self._t.iter_results(path):
+            yield BatchExportRun.model_validate(row)
+
+    def runs(self, export_id: str, *, limit: int = 500, **filters: Any) -> list[BatchExportRun]:
+        out = []
+        for run in self.iter_runs(export_id, **filters):
+            out.append(run)
+            if len(out) >= limit:
+                break
+        return out
+
+    def run_logs(self, export_id: str, run_id: str, **filters: Unpack[LogFilters]) -> LogPage:
+        return fetch_log_page(self._t, f"{self._item(export_id)}runs/{run_id}/logs/", **filters)
+
+    def retry_run(self, export_id: str, run_id: str) -> str | None:
+        """Schedules a new run for the same interval; returns the backfill it creates."""
+        data = self._t.write("POST", f"{self._item(export_id)}runs/{run_id}/retry/")
+        return (data or {}).get("backfill_id")
+
+    def cancel_run(self, export_id: str, run_id: str) -> None:
+        self._t.write("POST", f"{self._item(export_id)}runs/{run_id}/cancel/")
+
+    # --- backfills ----------------------------------------------------------------------
+
+    def backfills(self, export_id: str, *, limit: int = 200) -> list[BatchExportBackfill]:
+        out = []
+        for row in self._t.iter_results(f"{self._item(export_id)}backfills/"):
+            out.append(BatchExportBackfill.model_validate(row))
+            if len(out) >= limit:
+                break
+        return out
+
+    def get_backfill(self, export_id: str, backfill_id: str) -> BatchExportBackfill:
+        data = self._t.get(f"{self._item(export_id)}backfills/{backfill_id}/")
+        return BatchExportBackfill.model_validate(data)
+
+    def create_backfill(
+        self,
+        export_id: str,
+        *,
+        start_at: date | datetime | None,
+        end_at: date | datetime,
+    ) -> str | None:
+        """Dates for daily and weekly exports, timezone-aware datetimes otherwise (check with
+        `backfill_problems` first). Returns the new backfill's id."""
+        body = {"start_at": backfill_bound(start_at), "end_at": backfill_bound(end_at)}
+        data = self._t.write("POST", f"{self._item(export_id)}backfills/", body)
+        return (data or {}).get("backfill_id")
+
+    def cancel_backfill(self, export_id: str, backfill_id: str) -> None:
+        self._t.write("POST", f"{self._item(export_id)}backfills/{backfill_id}/cancel/")
