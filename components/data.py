@@ -12,11 +12,20 @@ import streamlit as st
 
 from services import PostHogClient, fetch_concurrently
 from services.models import (
+    AppErrorSample,
+    AppMetrics,
+    BatchExport,
+    BatchExportBackfill,
+    BatchExportRun,
+    HistoricalExport,
+    HistoricalExportDetail,
     HogFunction,
     HogFunctionTemplate,
     LogPage,
     MetricsSeries,
+    PluginConfig,
     Project,
+    TestStep,
     User,
 )
 
@@ -73,9 +82,10 @@ def function_totals(
 
 
 @st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
-def function_logs(
+def logs(
     client: PostHogClient,
-    function_id: str,
+    resource: str,
+    object_id: str,
     *,
     limit: int,
     before: str | None = None,
@@ -84,8 +94,11 @@ def function_logs(
     search: str | None = None,
     instance_id: str | None = None,
 ) -> LogPage:
-    return client.hog_functions.logs(
-        function_id,
+    """One page of logs of a hog function or batch export (`resource` names the namespace)."""
+    if resource not in ("hog_functions", "batch_exports"):
+        raise ValueError(f"no logs for {resource!r}")
+    return getattr(client, resource).logs(
+        object_id,
         limit=limit,
         before=before,
         after=after,
@@ -98,6 +111,86 @@ def function_logs(
 @st.cache_data(ttl=3600, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
 def templates(client: PostHogClient, types: tuple[str, ...]) -> list[HogFunctionTemplate]:
     return client.hog_function_templates.list(types=types)
+
+
+# --- batch exports ---------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=60, max_entries=50, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def batch_exports(client: PostHogClient) -> list[BatchExport]:
+    return client.batch_exports.list()
+
+
+@st.cache_data(ttl=60, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def batch_export(client: PostHogClient, export_id: str) -> BatchExport:
+    return client.batch_exports.get(export_id)
+
+
+@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def export_runs(
+    client: PostHogClient, export_id: str, *, after: str = "-7d", status: tuple[str, ...] = ()
+) -> list[BatchExportRun]:
+    return client.batch_exports.runs(export_id, after=after, status=status)
+
+
+@st.cache_data(ttl=3, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def export_backfills(client: PostHogClient, export_id: str) -> list[BatchExportBackfill]:
+    return client.batch_exports.backfills(export_id)
+
+
+@st.cache_data(ttl=3600, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def destination_test_steps(client: PostHogClient, destination_type: str) -> list[TestStep]:
+    return client.batch_exports.test_steps(destination_type)
+
+
+def forget_batch_export(client: PostHogClient, export_id: str | None = None) -> None:
+    """After a write to a batch export: its list, itself, its runs and backfills."""
+    batch_exports.clear(client)
+    if export_id:
+        batch_export.clear(client, export_id)
+        export_runs.clear()
+        export_backfills.clear(client, export_id)
+
+
+# --- legacy app metrics -----------------------------------------------------------------------
+
+
+@st.cache_data(ttl=300, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def plugin_configs(client: PostHogClient) -> list[PluginConfig]:
+    return client.app_metrics.plugin_configs()
+
+
+@st.cache_data(ttl=120, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def app_metrics(
+    client: PostHogClient,
+    target_id: str,
+    *,
+    category: str | None,
+    date_from: str,
+    date_to: str | None,
+) -> AppMetrics:
+    return client.app_metrics.get(
+        target_id, category=category, date_from=date_from, date_to=date_to
+    )
+
+
+@st.cache_data(ttl=120, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def app_error_samples(
+    client: PostHogClient, target_id: str, *, error_type: str, category: str | None
+) -> list[AppErrorSample]:
+    return client.app_metrics.error_details(target_id, error_type=error_type, category=category)
+
+
+@st.cache_data(ttl=60, max_entries=50, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def historical_exports(client: PostHogClient, plugin_config_id: int) -> list[HistoricalExport]:
+    return client.app_metrics.historical_exports(plugin_config_id)
+
+
+@st.cache_data(ttl=60, max_entries=50, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def historical_export(
+    client: PostHogClient, plugin_config_id: int, job_id: str
+) -> HistoricalExportDetail:
+    return client.app_metrics.historical_export(plugin_config_id, job_id)
 
 
 def forget_hog_function(client: PostHogClient, function_id: str | None = None) -> None:

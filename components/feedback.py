@@ -24,6 +24,18 @@ def show_error(error: Exception, *, container=None) -> None:
     target.error(plain(message), icon=":material/error:")
 
 
+def show_flash(state_key: str) -> None:
+    """Show, once, the outcome a callback or dialog left in session state as (kind, text)."""
+    flash = st.session_state.pop(state_key, None)
+    if not flash:
+        return
+    kind, message = flash
+    if kind == "error":
+        st.error(plain(message), icon=":material/error:")
+    else:
+        st.toast(plain(message), icon=":material/check:")
+
+
 def example() -> None:
     from services.errors import MissingScope
 

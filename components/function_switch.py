@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data
-from components.feedback import explain
+from components.feedback import explain, show_flash
 from components.text import plain
 from services import PostHogClient
 from services.errors import PostHogError
@@ -53,13 +53,7 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_switc
 def render_feedback(client: PostHogClient) -> None:
     """Show the outcome of the last switch, and the confirmation dialog when one is pending.
     Call once per page run, after the switches."""
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        kind, message = flash
-        if kind == "error":
-            st.error(plain(message), icon=":material/error:")
-        else:
-            st.toast(plain(message), icon=":material/check:")
+    show_flash(FLASH)
     pending = st.session_state.get(PENDING)
     if pending is not None:
         _confirm_disable(client, pending)

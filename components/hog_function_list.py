@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, function_switch, health
+from components.tables import download_csv, pick_row
 from components.text import plain
 from services import HEALTH_STATES, PostHogClient, health_of
 from services.models import HogFunction
@@ -141,21 +142,12 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
     summary[0].caption(
         f"{len(shown)} of {len(functions)} functions · {failing} degraded or disabled by PostHog"
     )
-    summary[1].download_button(
-        "Download CSV",
-        frame.drop(columns=["Icon"]).to_csv(index=False).encode(),
-        file_name="hog-functions.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        icon=":material/download:",
+    download_csv(
+        summary[1], frame.drop(columns=["Icon"]), file_name="hog-functions.csv", key=f"{key}_csv"
     )
-    event = st.dataframe(
+    selected_id = pick_row(
         frame,
-        hide_index=True,
         key=f"{key}_table",
-        on_select="rerun",
-        selection_mode="single-row",
-        column_order=[c for c in frame.columns if c != "id"],
         column_config={
             "Icon": st.column_config.ImageColumn("", width="small"),
             "Order": st.column_config.NumberColumn(format="%d", width="small"),
@@ -167,10 +159,6 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
             "Updated": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         },
     )
-    rows = event.selection.rows if event and event.selection else []
-    selected_id = frame.iloc[rows[0]]["id"] if rows else None
-    if selected_id is None and len(frame) == 1:
-        selected_id = frame.iloc[0]["id"]  # a search that finds one function selects it
     if selected_id is None:
         st.caption("Select a row to switch the function on or off or open its details.")
     else:

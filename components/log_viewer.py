@@ -122,9 +122,18 @@ def _grouped(frame: pd.DataFrame, key: str) -> None:
 
 def render_for_function(client: PostHogClient, function_id: str, *, key: str = "hf_logs") -> None:
     def fetch(**filters) -> LogPage:
-        return data.function_logs(client, function_id, **filters)
+        return data.logs(client, "hog_functions", function_id, **filters)
 
     render(fetch, key=key, csv_name=f"hog-function-{function_id}-logs.csv")
+
+
+def render_for_export(client: PostHogClient, export_id: str, *, key: str = "be_logs") -> None:
+    """A batch export's logs; an "invocation" here is one run."""
+
+    def fetch(**filters) -> LogPage:
+        return data.logs(client, "batch_exports", export_id, **filters)
+
+    render(fetch, key=key, csv_name=f"batch-export-{export_id}-logs.csv")
 
 
 def example() -> None:

@@ -1,9 +1,25 @@
-from components import placeholder
+import streamlit as st
+
+from components import batch_export_detail, batch_export_form, batch_export_list
+from components.connection import get_client
+from components.feedback import show_error
 from components.shell import require_navigation
+from services.errors import PostHogError
 
 require_navigation()
 
-placeholder.render(
-    "Batch exports",
-    "see failing exports, pause and resume them, inspect runs and logs, and backfill gaps.",
-)
+client = get_client()
+export_id = st.query_params.get("id")
+try:
+    if export_id:
+        batch_export_detail.render(client, export_id)
+    else:
+        st.title("Batch exports")
+        st.caption("Scheduled exports of events, persons and sessions to warehouses and storage.")
+        exports, create = st.tabs(["Exports", "New export"])
+        with exports:
+            batch_export_list.render(client)
+        with create:
+            batch_export_form.render_create(client)
+except PostHogError as exc:
+    show_error(exc)

@@ -8,10 +8,8 @@ from components.text import unescape
 from services import PostHogClient
 
 PLACEHOLDERS = [
-    ("pages/batch-exports.py", "Batch exports"),
     ("pages/insights.py", "Insights"),
     ("pages/dashboards.py", "Dashboards"),
-    ("pages/app-metrics.py", "App metrics"),
 ]
 
 

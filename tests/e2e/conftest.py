@@ -140,6 +140,18 @@ def connected(start_streamlit):
         yield emulator, start_streamlit(emulator)
 
 
+@pytest.fixture(scope="module")
+def emu(connected):
+    """The emulator behind `connected`."""
+    return connected[0]
+
+
+@pytest.fixture(scope="module")
+def server(connected):
+    """The `streamlit run app.py` behind `connected`."""
+    return connected[1]
+
+
 @pytest.fixture(scope="session")
 def wait_for_app():
     return _wait_for_app

@@ -10,16 +10,6 @@ HOSTILE_HTML = "<img src=x onerror=alert('xss')> Webhook"
 HOSTILE_MD = "[Click here](https://evil.example) **urgent** <script>alert(1)</script>"
 
 
-@pytest.fixture(scope="module")
-def emu(connected):
-    return connected[0]
-
-
-@pytest.fixture(scope="module")
-def server(connected):
-    return connected[1]
-
-
 def _patches(emu, function_id):
     return [r.json for r in emu.requests if r.method == "PATCH" and function_id in r.path]
 

@@ -17,11 +17,6 @@ def second():
         yield emu
 
 
-@pytest.fixture(scope="module")
-def server(connected):
-    return connected[1]
-
-
 def _fill(page, wait_for_app, host, key):
     page.get_by_text("Custom host").click()
     wait_for_app(page)
