@@ -12,7 +12,9 @@ from typing import Any
 
 from services.app_metrics import AppMetricsApi
 from services.batch_exports import BatchExports
+from services.dashboards import Dashboards
 from services.hog_functions import HogFunctions
+from services.insights import Insights
 from services.projects import Projects, Users
 from services.templates import HogFunctionTemplates
 from services.transport import Transport
@@ -60,6 +62,8 @@ class PostHogClient:
             self.hog_function_templates = HogFunctionTemplates(self.transport, base)
             self.batch_exports = BatchExports(self.transport, base)
             self.app_metrics = AppMetricsApi(self.transport, base)
+            self.insights = Insights(self.transport, base)
+            self.dashboards = Dashboards(self.transport, base)
 
     @property
     def fingerprint(self) -> str:
@@ -68,7 +72,14 @@ class PostHogClient:
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("hog_functions", "hog_function_templates", "batch_exports", "app_metrics"):
+        if name in (
+            "hog_functions",
+            "hog_function_templates",
+            "batch_exports",
+            "app_metrics",
+            "insights",
+            "dashboards",
+        ):
             raise AttributeError(f"{name} needs a project: create the client with project_id")
         raise AttributeError(name)
 
