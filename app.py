@@ -32,6 +32,7 @@ PAGES = {
     "Product analytics": [
         _page("insights.py", "Insights", "insights", "insights"),
         _page("dashboards.py", "Dashboards", "dashboard", "dashboards"),
+        _page("analytics-audit.py", "Audit", "fact_check", "analytics-audit"),
     ],
     "Legacy": [_page("app-metrics.py", "App metrics", "monitoring", "app-metrics")],
     "Settings": [_page("settings.py", "Settings", "settings", "settings")],

@@ -11,6 +11,14 @@ import time
 import streamlit as st
 
 from services import PostHogClient, fetch_concurrently
+from services.analytics_models import (
+    ActivityPage,
+    Collaborator,
+    Dashboard,
+    Insight,
+    InsightPage,
+    SharingConfiguration,
+)
 from services.models import (
     AppErrorSample,
     AppMetrics,
@@ -191,6 +199,113 @@ def historical_export(
     client: PostHogClient, plugin_config_id: int, job_id: str
 ) -> HistoricalExportDetail:
     return client.app_metrics.historical_export(plugin_config_id, job_id)
+
+
+# --- insights and dashboards ------------------------------------------------------------------
+
+
+@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def insights_page(
+    client: PostHogClient,
+    *,
+    limit: int,
+    offset: int,
+    search: str | None = None,
+    insight_type: str | None = None,
+    tags: tuple[str, ...] = (),
+    created_by: tuple[int, ...] = (),
+    favorited: bool = False,
+    saved: bool | None = None,
+    order: str | None = None,
+) -> InsightPage:
+    """One server-side page of insights with PostHog's total."""
+    return client.insights.list_page(
+        limit=limit,
+        offset=offset,
+        search=search,
+        insight_type=insight_type,
+        tags=list(tags),
+        created_by=list(created_by),
+        favorited=favorited,
+        saved=saved,
+        order=order,
+    )
+
+
+@st.cache_data(ttl=120, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def all_insights(client: PostHogClient) -> list[Insight]:
+    """Every insight of the project (for audits, tag and creator choices)."""
+    return client.insights.list()
+
+
+@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def insight(client: PostHogClient, insight_id: str) -> Insight:
+    """One insight, cached result only (computing is an explicit operator action)."""
+    return client.insights.get(insight_id)
+
+
+@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def insight_activity(
+    client: PostHogClient, insight_id: int | None, *, page: int, limit: int
+) -> ActivityPage:
+    """One page of an insight's activity, or of the whole project's when `insight_id` is None."""
+    if insight_id is None:
+        return client.insights.all_activity(page=page, limit=limit)
+    return client.insights.activity(insight_id, page=page, limit=limit)
+
+
+@st.cache_data(ttl=60, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def dashboards(client: PostHogClient) -> list[Dashboard]:
+    """Every dashboard (PostHog lists pinned first, by name)."""
+    return client.dashboards.list()
+
+
+@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def dashboard(client: PostHogClient, dashboard_id: int) -> Dashboard:
+    return client.dashboards.get(dashboard_id)
+
+
+@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def collaborators(client: PostHogClient, dashboard_id: int) -> list[Collaborator]:
+    return client.dashboards.collaborators(dashboard_id)
+
+
+@st.cache_data(ttl=30, max_entries=200, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def sharing(client: PostHogClient, kind: str, object_id: int) -> SharingConfiguration:
+    """Public sharing of an insight or dashboard (`kind` is "insight" or "dashboard")."""
+    return _analytics_service(client, kind).sharing(object_id)
+
+
+def _analytics_service(client: PostHogClient, kind: str):
+    if kind not in ("insight", "dashboard"):
+        raise ValueError(f"no sharing for {kind!r}")
+    return client.insights if kind == "insight" else client.dashboards
+
+
+def forget_insight(client: PostHogClient, insight_id: int | str | None = None) -> None:
+    """After a write to an insight: the lists and audits, itself, its activity, and the
+    dashboards (their tiles show it)."""
+    insights_page.clear()
+    all_insights.clear(client)
+    insight_activity.clear()
+    if insight_id is not None:
+        insight.clear()
+        sharing.clear()
+    dashboards.clear(client)
+    dashboard.clear()
+
+
+def forget_dashboard(client: PostHogClient, dashboard_id: int | None = None) -> None:
+    """After a write to a dashboard: the list, itself, its collaborators and sharing, and the
+    insights (their dashboard membership may have changed)."""
+    dashboards.clear(client)
+    if dashboard_id is not None:
+        dashboard.clear(client, dashboard_id)
+        collaborators.clear(client, dashboard_id)
+        sharing.clear()
+    insights_page.clear()
+    all_insights.clear(client)
+    insight.clear()
 
 
 def forget_hog_function(client: PostHogClient, function_id: str | None = None) -> None:

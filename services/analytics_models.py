@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from services.models import PostHogModel, UserBasic
+from services.models import Page, PostHogModel, UserBasic
 
 EVERYONE_CAN_EDIT = 21
 ONLY_COLLABORATORS_CAN_EDIT = 37
@@ -247,3 +247,12 @@ class ActivityPage(BaseModel):
         if self.total_count is None:
             return None
         return max(1, -(-self.total_count // self.limit))
+
+
+# Named pages: Streamlit's cache pickles results, and `Page[Insight]` has no importable name.
+class InsightPage(Page[Insight]):
+    pass
+
+
+class DashboardPage(Page[Dashboard]):
+    pass

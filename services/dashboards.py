@@ -27,12 +27,13 @@ from services.analytics_models import (
     RESTRICTION_LABELS,
     Collaborator,
     Dashboard,
+    DashboardPage,
     Insight,
     SharingConfiguration,
 )
 from services.concurrency import fetch_concurrently
 from services.insights import parse_sharing
-from services.models import Page, UserBasic
+from services.models import UserBasic
 from services.transport import Transport
 
 RESTRICTION_EXPLAINED = {
@@ -97,12 +98,12 @@ class Dashboards:
         offset: int = 0,
         search: str | None = None,
         tags: Iterable[str] | None = None,
-    ) -> Page[Dashboard]:
+    ) -> DashboardPage:
         """One server-side page with PostHog's total (`count`), pinned first, by name."""
         data = self._t.get(
             self._list_path(tags), search=_search(search), limit=limit, offset=offset
         )
-        return Page[Dashboard](
+        return DashboardPage(
             results=[Dashboard.model_validate(row) for row in data.get("results") or []],
             next=data.get("next"),
             previous=data.get("previous"),

@@ -17,8 +17,13 @@ from typing import Any
 from urllib.parse import quote
 
 from services import errors
-from services.analytics_models import ActivityEntry, ActivityPage, Insight, SharingConfiguration
-from services.models import Page
+from services.analytics_models import (
+    ActivityEntry,
+    ActivityPage,
+    Insight,
+    InsightPage,
+    SharingConfiguration,
+)
 from services.transport import Transport
 
 INSIGHT_TYPES = (
@@ -93,10 +98,10 @@ class Insights:
 
     # --- reads --------------------------------------------------------------------------
 
-    def list_page(self, *, limit: int = 100, offset: int = 0, **filters: Any) -> Page[Insight]:
+    def list_page(self, *, limit: int = 100, offset: int = 0, **filters: Any) -> InsightPage:
         """One server-side page with PostHog's total (`count`); filters as `list_params`."""
         data = self._t.get(self._path, **list_params(**filters), limit=limit, offset=offset)
-        return Page[Insight](
+        return InsightPage(
             results=[Insight.model_validate(row) for row in data.get("results") or []],
             next=data.get("next"),
             previous=data.get("previous"),
