@@ -107,7 +107,10 @@ class Emulator:
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # a short poll so stop() returns at once (the default waits up to half a second)
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -212,6 +215,9 @@ class Emulator:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out as two writes; without TCP_NODELAY the body waits ~40 ms for
+    # the client's delayed ACK on every request
+    disable_nagle_algorithm = True
     emulator: Emulator
 
     def log_message(self, *args):  # quiet

@@ -13,7 +13,7 @@ collaborators come back as a plain array; restoring needs a body of exactly
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -308,10 +308,13 @@ def shared_publicly(
     dashboards: Iterable[Dashboard],
     host: str,
     max_workers: int = 8,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[SharedItem]:
     """Dashboards and insights with public sharing on. Dashboards say so in the list
     (`is_shared`); insights need one sharing read each, done concurrently. A missing
-    `sharing_configuration:read` scope is raised; items deleted meanwhile are skipped."""
+    `sharing_configuration:read` scope is raised; items deleted meanwhile are skipped.
+    PostHog allows 240 insight requests a minute per key, so a large project takes minutes:
+    `on_progress(done, total)` reports each read."""
     dashboards = [d for d in dashboards if d.is_shared]
     insights = [i for i in insights if not i.deleted]
     jobs = [("dashboard", d.id) for d in dashboards] + [("insight", i.id) for i in insights]
@@ -323,7 +326,7 @@ def shared_publicly(
         service = dashboards_service if kind == "dashboard" else insights_service
         return service.sharing(item_id)
 
-    results = fetch_concurrently(jobs, fetch, max_workers=max_workers)
+    results = fetch_concurrently(jobs, fetch, max_workers=max_workers, on_progress=on_progress)
     out = []
     for (kind, item_id), config in results.items():
         if isinstance(config, errors.NotFound):
