@@ -17,7 +17,7 @@ import streamlit as st
 
 from components import data, test_steps
 from components.batch_export_list import destination_label
-from components.feedback import explain, show_error
+from components.feedback import explain, field_error, show_error
 from components.text import plain
 from services import PostHogClient
 from services.batch_exports import (
@@ -48,16 +48,6 @@ COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "As
 def _timezones(current: str | None) -> list[str]:
     zones = set(available_timezones()) or set(COMMON_ZONES)
     return sorted(zones | {current or "UTC"})
-
-
-def _errors(key: str) -> dict[str, str]:
-    return st.session_state.setdefault(f"{key}_errors", {})
-
-
-def _field_error(key: str, field: str) -> None:
-    message = _errors(key).get(field)
-    if message:
-        st.error(plain(message), icon=":material/error:")
 
 
 # --- fields ----------------------------------------------------------------------------------
@@ -94,7 +84,7 @@ def _config_field(field: ConfigField, stored: Any, *, key: str, editing: bool) -
         value = st.text_input(
             label, value=stored or "", key=widget, help=field.help or None
         ).strip()
-    _field_error(key, f"config.{field.key}")
+    field_error(key, f"config.{field.key}")
     return value
 
 
@@ -130,7 +120,7 @@ def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
         help="Every 5 or 15 minutes needs PostHog's high-frequency exports on for the project.",
     )
     with cols[0]:
-        _field_error(key, "interval")
+        field_error(key, "interval")
     model = export.model if export and export.model else "events"
     values["model"] = cols[1].selectbox(
         "Model",
@@ -140,7 +130,7 @@ def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
         help="What is exported. HTTP destinations export events only.",
     )
     with cols[1]:
-        _field_error(key, "model")
+        field_error(key, "model")
     zones = _timezones(export.timezone if export else "UTC")
     values["timezone"] = cols[2].selectbox(
         "Timezone",
@@ -177,8 +167,8 @@ def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
     else:
         values["offset_hour"] = None
     with offsets[2]:
-        _field_error(key, "offset_day")
-        _field_error(key, "offset_hour")
+        field_error(key, "offset_day")
+        field_error(key, "offset_hour")
     bounds = st.columns(2)
     start = bounds[0].date_input(
         "Start (optional)",
@@ -195,7 +185,7 @@ def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
     values["start_at"] = _as_iso(start)
     values["end_at"] = _as_iso(end)
     with bounds[1]:
-        _field_error(key, "end_at")
+        field_error(key, "end_at")
     with st.expander("Filters and HogQL query (advanced)"):
         current_filters = export.filters if export else None
         text = st.text_area(
@@ -206,14 +196,14 @@ def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
             '"value": ["Chrome"]}]',
         )
         values["filters"] = text
-        _field_error(key, "filters")
+        field_error(key, "filters")
         values["hogql_query"] = st.text_area(
             "HogQL query (optional)",
             value=(export.hogql_query or "") if export else "",
             key=f"{key}_hogql",
             help="A custom SELECT that defines the exported columns.",
         ).strip()
-        _field_error(key, "hogql_query")
+        field_error(key, "hogql_query")
     return values
 
 
@@ -289,7 +279,7 @@ def render_create(client: PostHogClient, *, key: str = "be_create") -> None:
         key=f"{key}_type",
     )
     name = st.text_input("Name *", key=f"{key}_name")
-    _field_error(key, "name")
+    field_error(key, "name")
     st.subheader("Destination settings", divider="gray", anchor=False)
     if destination_type in INTEGRATION_DESTINATIONS:
         integration = st.number_input(
@@ -303,11 +293,11 @@ def render_create(client: PostHogClient, *, key: str = "be_create") -> None:
     else:
         integration = None
     config = config_fields(destination_type, {}, key=key, editing=False)
-    _field_error(key, "config")
+    field_error(key, "config")
     st.subheader("Schedule", divider="gray", anchor=False)
     schedule = schedule_fields(None, key=key)
     start_running = st.checkbox("Start running as soon as it is created", key=f"{key}_running")
-    _field_error(key, "form")
+    field_error(key, "form")
     clean = {k: v for k, v in config.items() if v not in (None, "")}
     test, create = st.columns(2)
     if test.button("Test configuration", key=f"{key}_test", icon=":material/checklist:"):
@@ -387,17 +377,17 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
         )
         st.table(conflict)
     name = st.text_input("Name", value=export.name, key=f"{form_key}_name")
-    _field_error(form_key, "name")
+    field_error(form_key, "name")
     st.markdown(f"**Destination:** {destination_label(dtype)} (cannot be changed)")
     st.caption(
         "Secrets are never shown. A blank secret keeps the stored one: PostHog merges what you "
         "send with what it has, so only the fields you change are sent."
     )
     config = config_fields(dtype, export.destination.config, key=form_key, editing=True)
-    _field_error(form_key, "config")
+    field_error(form_key, "config")
     st.subheader("Schedule", divider="gray", anchor=False)
     schedule = schedule_fields(export, key=form_key)
-    _field_error(form_key, "form")
+    field_error(form_key, "form")
     if st.button("Review and save", type="primary", key=f"{form_key}_save"):
         found, filters = problems(dtype, name, config, schedule, editing=True)
         st.session_state[f"{form_key}_errors"] = found

@@ -254,6 +254,27 @@ def insight_activity(
     return client.insights.activity(insight_id, page=page, limit=limit)
 
 
+@st.cache_data(ttl=30, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def insights_matching(client: PostHogClient, **filters) -> list[Insight]:
+    """Every insight matching the filters `insights_page` takes, across all pages (for CSV)."""
+    return client.insights.list(
+        **{name: list(v) if isinstance(v, tuple) else v for name, v in filters.items()}
+    )
+
+
+@st.cache_data(ttl=30, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def all_insight_activity(client: PostHogClient) -> list:
+    """The project's whole insight activity log, newest first (for filters and CSV)."""
+    return list(client.insights.iter_all_activity())
+
+
+def forget_insight_and_matches(client: PostHogClient, insight_id: int | str | None) -> None:
+    """`forget_insight`, plus the CSV and activity reads above."""
+    forget_insight(client, insight_id)
+    insights_matching.clear()
+    all_insight_activity.clear(client)
+
+
 @st.cache_data(ttl=60, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
 def dashboards(client: PostHogClient) -> list[Dashboard]:
     """Every dashboard (PostHog lists pinned first, by name)."""
@@ -280,6 +301,22 @@ def _analytics_service(client: PostHogClient, kind: str):
     if kind not in ("insight", "dashboard"):
         raise ValueError(f"no sharing for {kind!r}")
     return client.insights if kind == "insight" else client.dashboards
+
+
+@st.cache_data(ttl=60, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+def shared_publicly(client: PostHogClient) -> list:
+    """Dashboards and insights with public sharing on, as `services.dashboards.SharedItem`s
+    (one sharing read per insight, done concurrently). A missing
+    `sharing_configuration:read` scope is raised."""
+    from services.dashboards import shared_publicly as find_shared
+
+    return find_shared(
+        client.insights,
+        client.dashboards,
+        insights=all_insights(client),
+        dashboards=dashboards(client),
+        host=client.host,
+    )
 
 
 def forget_insight(client: PostHogClient, insight_id: int | str | None = None) -> None:

@@ -24,6 +24,14 @@ def show_error(error: Exception, *, container=None) -> None:
     target.error(plain(message), icon=":material/error:")
 
 
+def field_error(key: str, field: str) -> None:
+    """The error a form left for one field in `st.session_state[f"{key}_errors"]`, shown
+    next to that field."""
+    message = st.session_state.get(f"{key}_errors", {}).get(field)
+    if message:
+        st.error(plain(message), icon=":material/error:")
+
+
 def show_flash(state_key: str) -> None:
     """Show, once, the outcome a callback or dialog left in session state as (kind, text)."""
     flash = st.session_state.pop(state_key, None)

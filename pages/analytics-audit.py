@@ -1,9 +1,21 @@
-from components import placeholder
+import streamlit as st
+
+from components import analytics_audit
+from components.connection import get_client
+from components.feedback import show_error
 from components.shell import require_navigation
+from services.errors import PostHogError
 
 require_navigation()
 
-placeholder.render(
-    "Audit",
-    "unused insights and everything shared publicly, with CSV.",
-)
+client = get_client()
+st.title("Audit")
+st.caption("Insights nobody uses, and everything anyone can see without logging in.")
+unused, shared = st.tabs(["Unused insights", "Shared publicly"])
+try:
+    with unused:
+        analytics_audit.render_unused(client)
+    with shared:
+        analytics_audit.render_shared(client)
+except PostHogError as exc:
+    show_error(exc)

@@ -1,9 +1,25 @@
-from components import placeholder
+import streamlit as st
+
+from components import dashboard_detail, dashboard_form, dashboard_list
+from components.connection import get_client
+from components.feedback import show_error
 from components.shell import require_navigation
+from services.errors import PostHogError
 
 require_navigation()
 
-placeholder.render(
-    "Dashboards",
-    "find dashboards, manage who can edit them, check public sharing and tidy their tiles.",
-)
+client = get_client()
+dashboard_id = st.query_params.get("id")
+try:
+    if dashboard_id:
+        dashboard_detail.render(client, dashboard_id)
+    else:
+        st.title("Dashboards")
+        st.caption("Who can edit each dashboard, what is pinned and what is shared publicly.")
+        dashboards, create = st.tabs(["Dashboards", "New dashboard"])
+        with dashboards:
+            dashboard_list.render(client)
+        with create:
+            dashboard_form.render_create(client)
+except PostHogError as exc:
+    show_error(exc)

@@ -1,9 +1,27 @@
-from components import placeholder
+import streamlit as st
+
+from components import insight_activity, insight_detail, insight_form, insight_list
+from components.connection import get_client
+from components.feedback import show_error
 from components.shell import require_navigation
+from services.errors import PostHogError
 
 require_navigation()
 
-placeholder.render(
-    "Insights",
-    "find, rename, tag and share insights, manage their dashboards and see who changed what.",
-)
+client = get_client()
+insight_id = st.query_params.get("id")
+try:
+    if insight_id:
+        insight_detail.render(client, insight_id)
+    else:
+        st.title("Insights")
+        st.caption("Find, rename, tag and share insights, and see who changed what.")
+        insights, create, activity = st.tabs(["Insights", "New insight", "Activity"])
+        with insights:
+            insight_list.render(client)
+        with create:
+            insight_form.render_create(client)
+        with activity:
+            insight_activity.render(client)
+except PostHogError as exc:
+    show_error(exc)

@@ -133,6 +133,23 @@ def _wait_for_app(page: Page) -> None:
     page.wait_for_timeout(100)
 
 
+def _open_detail(page: Page, server, view: str, object_id, tab: str | None = None):
+    """Deep-link to one object's page (`/<view>?id=<object_id>`), optionally on a tab; the
+    main area."""
+    page.goto(f"{server.url}/{view}?id={object_id}")
+    _wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    if tab:
+        main.get_by_role("tab", name=tab).click()
+        _wait_for_app(page)
+    return main
+
+
+@pytest.fixture(scope="session")
+def open_detail():
+    return _open_detail
+
+
 @pytest.fixture(scope="module")
 def connected(start_streamlit):
     """An emulator and `streamlit run app.py` connected to it through POSTHOG_*."""

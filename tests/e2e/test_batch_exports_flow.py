@@ -20,16 +20,6 @@ def _writes(emu, export_id: str) -> list:
     return [r for r in emu.requests if r.method != "GET" and export_id in r.path]
 
 
-def _open(page, server, wait_for_app, export_id: str, tab: str | None = None):
-    page.goto(f"{server.url}/batch-exports?id={export_id}")
-    wait_for_app(page)
-    main = page.get_by_test_id("stMain")
-    if tab:
-        main.get_by_role("tab", name=tab).click()
-        wait_for_app(page)
-    return main
-
-
 def _date(page, label: str, value) -> None:
     """Streamlit's date input is a set of year/month/day spin buttons: type into them."""
     page.get_by_test_id("stMain").get_by_role("spinbutton", name=f"year, {label}").click()
@@ -38,9 +28,9 @@ def _date(page, label: str, value) -> None:
     page.keyboard.press("Escape")  # close the calendar if it opened
 
 
-def test_pause_and_unpause_and_the_server_agrees(server, emu, page, wait_for_app):
+def test_pause_and_unpause_and_the_server_agrees(server, emu, page, wait_for_app, open_detail):
     export = _export(emu, "Events to S3")
-    main = _open(page, server, wait_for_app, export["id"])
+    main = open_detail(page, server, "batch-exports", export["id"])
     main.get_by_role("switch", name="Running").click(force=True)
     wait_for_app(page)
     dialog = page.get_by_role("dialog")
@@ -64,10 +54,10 @@ def test_pause_and_unpause_and_the_server_agrees(server, emu, page, wait_for_app
 
 
 def test_backfill_ending_before_it_starts_is_refused_and_nothing_is_sent(
-    server, emu, page, wait_for_app
+    server, emu, page, wait_for_app, open_detail
 ):
     export = _export(emu, "Postgres analytics")
-    main = _open(page, server, wait_for_app, export["id"], tab="Backfills")
+    main = open_detail(page, server, "batch-exports", export["id"], tab="Backfills")
     main.get_by_text("Start a backfill").click()
     today = datetime.now(UTC).date()
     _date(page, "Start date", today - timedelta(days=2))
@@ -80,10 +70,12 @@ def test_backfill_ending_before_it_starts_is_refused_and_nothing_is_sent(
     assert _writes(emu, export["id"]) == []
 
 
-def test_a_backfill_is_created_shows_progress_and_is_cancelled(server, emu, page, wait_for_app):
+def test_a_backfill_is_created_shows_progress_and_is_cancelled(
+    server, emu, page, wait_for_app, open_detail
+):
     emu.backfill_run_seconds = 30.0  # slow enough to cancel while it runs
     export = _export(emu, "Postgres analytics")
-    main = _open(page, server, wait_for_app, export["id"], tab="Backfills")
+    main = open_detail(page, server, "batch-exports", export["id"], tab="Backfills")
     main.get_by_text("Start a backfill").click()
     today = datetime.now(UTC).date()
     _date(page, "Start date", today - timedelta(days=30))
@@ -109,10 +101,10 @@ def test_a_backfill_is_created_shows_progress_and_is_cancelled(server, emu, page
     assert [b["status"] for b in mine if b["created_at"].date() == today] == ["Cancelled"]
 
 
-def test_renaming_an_export_keeps_its_stored_secrets(server, emu, page, wait_for_app):
+def test_renaming_an_export_keeps_its_stored_secrets(server, emu, page, wait_for_app, open_detail):
     export = _export(emu, "Snowflake warehouse")
     before = stored_export(emu, export["id"])["destination"]["config"]
-    main = _open(page, server, wait_for_app, export["id"])
+    main = open_detail(page, server, "batch-exports", export["id"])
     name = main.locator("input[aria-label='Name']")
     name.fill("Snowflake warehouse (renamed)")
     name.press("Enter")

@@ -1,0 +1,90 @@
+"""The Audit page under AppTest against the emulator: unused insights for N days and
+everything shared publicly, compared with what the emulator stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from emulator.analytics import live_insights, stored_dashboards
+from emulator.server import Key
+
+UNUSED = """
+from components import analytics_audit
+from components.connection import get_client
+analytics_audit.render_unused(get_client())
+"""
+SHARED = """
+from components import analytics_audit
+from components.connection import get_client
+analytics_audit.render_shared(get_client())
+"""
+
+
+def _unused_ids(emulator, days: int) -> set[int]:
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    return {
+        i["id"]
+        for i in live_insights(emulator)
+        if not i["dashboards"] and (i["last_viewed_at"] or i["created_at"]) < cutoff
+    }
+
+
+def test_unused_insights_follow_the_days_and_link_to_each_insight(connect_env, run_script):
+    at = run_script(UNUSED)
+    assert not at.exception
+    assert at.number_input(key="audit_unused_days").value == 30
+    frame = at.dataframe[0].value
+    expected = _unused_ids(connect_env, 30)
+    assert expected and set(frame["id"]) == expected
+    assert list(frame["Link"]) == [f"insights?id={i}" for i in frame["id"]]
+    assert len(at.get("download_button")) == 1
+    at.number_input(key="audit_unused_days").set_value(365).run()
+    longer = set(at.dataframe[0].value["id"])
+    assert longer == _unused_ids(connect_env, 365)
+    assert longer < expected  # fewer insights unused for a year than for a month
+    assert not [r for r in connect_env.requests if r.method != "GET"]
+
+
+def test_shared_publicly_lists_dashboards_and_insights_with_sharing_on(connect_env, run_script):
+    at = run_script(SHARED)
+    assert not at.exception
+    frame = at.dataframe[0].value
+    dashboards = {
+        d["id"]: d
+        for d in stored_dashboards(connect_env)
+        if not d["deleted"] and (d["sharing"] or {}).get("enabled")
+    }
+    insights = {
+        i["id"]: i for i in live_insights(connect_env) if (i["sharing"] or {}).get("enabled")
+    }
+    assert dashboards and insights
+    got = {(kind, i) for kind, i in zip(frame["Kind"], frame["id"], strict=True)}
+    assert got == {("Dashboard", i) for i in dashboards} | {("Insight", i) for i in insights}
+    for _, row in frame.iterrows():
+        stored = (dashboards if row["Kind"] == "Dashboard" else insights)[row["id"]]
+        assert row["Public link"] == f"{connect_env.url}/shared/{stored['sharing']['access_token']}"
+        assert row["Link"] == f"{row['Kind'].lower()}s?id={row['id']}"
+    assert len(at.get("download_button")) == 1
+    # one sharing read per live insight, besides the lists
+    reads = [r for r in connect_env.requests if r.path.endswith("/sharing/")]
+    assert len(reads) == len(live_insights(connect_env)) + len(dashboards)
+
+
+def test_a_key_without_the_sharing_scope_is_explained(connect_env, run_script, monkeypatch):
+    key = "phx_no_sharing_scope"
+    connect_env.keys[key] = Key({"insight:read", "dashboard:read", "user:read", "project:read"})
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", key)
+    at = run_script(SHARED)
+    assert not at.exception
+    assert len(at.warning) == 1
+    assert "`sharing_configuration:read`" in at.warning[0].value
+    assert not at.dataframe
+
+
+def test_page_has_both_audits(connect_env, app):
+    app.run()
+    app.switch_page("pages/analytics-audit.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Audit"
+    assert [t.label for t in app.tabs] == ["Unused insights", "Shared publicly"]
+    assert len(app.dataframe) == 2
