@@ -10,7 +10,7 @@ import streamlit as st
 
 from components import data
 from components.dashboard_list import refusal
-from components.feedback import show_flash
+from components.feedback import record_write, show_flash
 from components.text import plain
 from services import PostHogClient
 from services.analytics_models import EVERYONE_CAN_EDIT, Collaborator, Dashboard
@@ -120,15 +120,13 @@ def _add(client: PostHogClient, dashboard: Dashboard, current: list[Collaborator
         "Add collaborator", key=f"{key}_{dashboard.id}_add", icon=":material/person_add:"
     ):
         user = by_uuid[chosen]
-        try:
-            client.dashboards.add_collaborator(dashboard.id, user.uuid)
-        except PostHogError as exc:
-            st.session_state[FLASH] = (
-                "error",
-                f"{user.display_name} was not added: {refusal(exc)}",
-            )
-        else:
-            st.session_state[FLASH] = ("success", f"{user.display_name} can now edit.")
+        record_write(
+            FLASH,
+            lambda: client.dashboards.add_collaborator(dashboard.id, user.uuid),
+            done=f"{user.display_name} can now edit.",
+            failed=f"{user.display_name} was not added",
+            why=refusal,
+        )
         data.forget_dashboard(client, dashboard.id)
         st.rerun()
 
@@ -152,6 +150,11 @@ def _forget_pending() -> None:
     st.session_state.pop(PENDING, None)
 
 
+def _removal_refusal(exc: Exception) -> str:
+    detail = getattr(exc, "detail", None) or ""
+    return CANNOT_REMOVE if "Cannot remove collaborators" in detail else refusal(exc)
+
+
 @st.dialog("Remove this collaborator?", on_dismiss=_forget_pending)
 def _confirm_removal(client: PostHogClient, dashboard: Dashboard, user: UserBasic) -> None:
     st.markdown(
@@ -161,14 +164,13 @@ def _confirm_removal(client: PostHogClient, dashboard: Dashboard, user: UserBasi
     confirm, cancel = st.columns(2)
     if confirm.button("Remove", type="primary", key="dash_confirm_remove_collaborator"):
         _forget_pending()
-        try:
-            client.dashboards.remove_collaborator(dashboard.id, user.uuid)
-        except PostHogError as exc:
-            detail = getattr(exc, "detail", None) or ""
-            why = CANNOT_REMOVE if "Cannot remove collaborators" in detail else refusal(exc)
-            st.session_state[FLASH] = ("error", f"{user.display_name} was not removed: {why}")
-        else:
-            st.session_state[FLASH] = ("success", f"{user.display_name} can no longer edit.")
+        record_write(
+            FLASH,
+            lambda: client.dashboards.remove_collaborator(dashboard.id, user.uuid),
+            done=f"{user.display_name} can no longer edit.",
+            failed=f"{user.display_name} was not removed",
+            why=_removal_refusal,
+        )
         data.forget_dashboard(client, dashboard.id)
         st.rerun()
     if cancel.button("Cancel", key="dash_cancel_remove_collaborator"):

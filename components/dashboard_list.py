@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.feedback import explain, show_flash
+from components.feedback import explain, record_write, show_flash
 from components.tables import download_csv, pick_row
 from components.text import plain
 from services import PostHogClient
@@ -154,15 +154,14 @@ def render(client: PostHogClient, *, key: str = "dash_list") -> None:
 
 def _pin_changed(client: PostHogClient, dashboard: Dashboard, widget: str) -> None:
     wanted = bool(st.session_state[widget])
-    try:
-        client.dashboards.pin(dashboard.id, wanted)
-    except PostHogError as exc:
+    if not record_write(
+        FLASH,
+        lambda: client.dashboards.pin(dashboard.id, wanted),
+        done=f"{'Pinned' if wanted else 'Unpinned'} {dashboard.display_name}.",
+        failed=f"{dashboard.display_name} was not changed",
+        why=refusal,
+    ):
         st.session_state[widget] = dashboard.pinned  # the switch goes back
-        message = f"{dashboard.display_name} was not changed: {refusal(exc)}"
-        st.session_state[FLASH] = ("error", message)
-    else:
-        done = "Pinned" if wanted else "Unpinned"
-        st.session_state[FLASH] = ("success", f"{done} {dashboard.display_name}.")
     data.forget_dashboard(client, dashboard.id)
 
 

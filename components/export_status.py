@@ -6,11 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data
-from components.feedback import explain, show_flash
+from components.feedback import record_write, show_flash
 from components.text import plain
 from services import PostHogClient
 from services.batch_exports import export_status, missed_while_paused
-from services.errors import PostHogError
 from services.models import BatchExport
 
 # symbols from basic fonts, so colour is never the only signal
@@ -99,12 +98,7 @@ def _forget_pending() -> None:
 
 def _write(client: PostHogClient, export: BatchExport, action, done: str) -> None:
     _forget_pending()
-    try:
-        action()
-    except PostHogError as exc:
-        st.session_state[FLASH] = ("error", f"{export.name}: {explain(exc)}")
-    else:
-        st.session_state[FLASH] = ("success", done)
+    record_write(FLASH, action, done=done, failed=export.name)
     data.forget_batch_export(client, export.id)
     st.rerun()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data
-from components.feedback import explain, show_flash
+from components.feedback import explain, record_write, show_flash
 from components.text import plain
 from services import PostHogClient
 from services.errors import PostHogError
@@ -28,14 +28,15 @@ def _on_change(client: PostHogClient, function: HogFunction, widget: str) -> Non
         st.session_state[widget] = True  # stays on until the operator confirms
         st.session_state[PENDING] = function
         return
-    try:
-        client.hog_functions.enable(function.id)
-    except PostHogError as exc:
+    if not record_write(
+        FLASH,
+        lambda: client.hog_functions.enable(function.id),
+        done=f"Enabled {function.name}.",
+        failed=f"Could not enable {function.name}",
+    ):
         st.session_state[widget] = False
-        st.session_state[FLASH] = ("error", f"Could not enable {function.name}: {explain(exc)}")
         return
     data.forget_hog_function(client, function.id)
-    st.session_state[FLASH] = ("success", f"Enabled {function.name}.")
 
 
 def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_switch") -> None:
@@ -78,15 +79,12 @@ def _confirm_disable(client: PostHogClient, function: HogFunction) -> None:
     confirm, cancel = st.columns(2)
     if confirm.button("Disable", type="primary", key="hf_confirm_disable"):
         _forget_pending()
-        try:
-            client.hog_functions.disable(function.id)
-        except PostHogError as exc:
-            st.session_state[FLASH] = (
-                "error",
-                f"Could not disable {function.name}: {explain(exc)}",
-            )
-        else:
-            st.session_state[FLASH] = ("success", f"Disabled {function.name}.")
+        record_write(
+            FLASH,
+            lambda: client.hog_functions.disable(function.id),
+            done=f"Disabled {function.name}.",
+            failed=f"Could not disable {function.name}",
+        )
         data.forget_hog_function(client, function.id)
         st.rerun()
     if cancel.button("Keep it running", key="hf_cancel_disable"):

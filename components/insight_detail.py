@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, insight_activity, sharing
-from components.feedback import explain, field_error, show_error, show_flash
+from components.feedback import explain, field_error, record_write, show_error, show_flash
 from components.insight_form import known_tags
 from components.insight_list import type_label
 from components.text import plain
@@ -97,12 +97,7 @@ def _when(moment) -> str:
 def _write(client: PostHogClient, insight_id: int | str, action, done: str, failed: str) -> Any:
     """Run one write, leave its outcome for the next run, forget what it touched, rerun."""
     st.session_state.pop(PENDING, None)
-    try:
-        outcome = action()
-    except PostHogError as exc:
-        st.session_state[FLASH] = ("error", f"{failed}: {explain(exc)}")
-    else:
-        st.session_state[FLASH] = ("success", done(outcome) if callable(done) else done)
+    record_write(FLASH, action, done=done, failed=failed)
     data.forget_insight_and_matches(client, insight_id)
     st.rerun()
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data
-from components.feedback import explain, show_flash
+from components.feedback import explain, record_write, show_flash
 from components.text import plain
 from services import PostHogClient
-from services.errors import MissingScope, PermissionDenied, PostHogError
+from services.errors import MissingScope, PermissionDenied
 
 PENDING = "sharing_pending"
 FLASH = "sharing_flash"
@@ -54,10 +54,20 @@ def _since(config) -> str:
     return config.created_at.strftime("%Y-%m-%d %H:%M UTC") if config.created_at else "a while"
 
 
-def _explain_refusal(exc: PermissionDenied, kind: str, access: str) -> None:
-    if isinstance(exc, MissingScope) and (exc.scope or "").startswith("sharing_configuration"):
+def _missing_sharing_scope(exc: Exception) -> bool:
+    return isinstance(exc, MissingScope) and (exc.scope or "").startswith("sharing_configuration")
+
+
+def _refusal(exc: Exception, kind: str, access: str) -> str:
+    if _missing_sharing_scope(exc):
         what = "see" if access == "read" else "change"
-        st.warning(NO_SCOPE.format(what=what, access=access, kind=kind), icon=":material/key:")
+        return NO_SCOPE.format(what=what, access=access, kind=kind)
+    return explain(exc)
+
+
+def _explain_refusal(exc: PermissionDenied, kind: str, access: str) -> None:
+    if _missing_sharing_scope(exc):
+        st.warning(_refusal(exc, kind, access), icon=":material/key:")
     else:
         st.error(plain(explain(exc)), icon=":material/error:")
 
@@ -100,21 +110,17 @@ def _confirm(client: PostHogClient, kind: str, object_id: int, name: str, action
     if confirm.button(button, type="primary", key="share_confirm"):
         service = client.insights if kind == "insight" else client.dashboards
         _forget_pending()
-        try:
-            if action == "rotate":
+        record_write(
+            FLASH,
+            lambda: (
                 service.rotate_share_link(object_id)
-            else:
-                service.set_sharing(object_id, enabled=action == "on")
-        except MissingScope as exc:
-            if (exc.scope or "").startswith("sharing_configuration"):
-                message = NO_SCOPE.format(what="change", access="write", kind=kind)
-            else:
-                message = explain(exc)
-            st.session_state[FLASH] = ("error", message)
-        except PostHogError as exc:
-            st.session_state[FLASH] = ("error", f"{name}: {explain(exc)}")
-        else:
-            st.session_state[FLASH] = ("success", f"{name} {DONE[action]}.")
+                if action == "rotate"
+                else service.set_sharing(object_id, enabled=action == "on")
+            ),
+            done=f"{name} {DONE[action]}.",
+            failed=f"{name} was not changed",
+            why=lambda exc: _refusal(exc, kind, "write"),
+        )
         data.sharing.clear()
         if kind == "dashboard":
             data.forget_dashboard(client, object_id)
