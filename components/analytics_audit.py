@@ -10,10 +10,10 @@ import streamlit as st
 
 from components import data
 from components.feedback import show_error
-from components.sharing import NO_SCOPE
+from components.sharing import show_refusal
 from components.tables import download_csv
 from services import PostHogClient
-from services.errors import MissingScope, PostHogError
+from services.errors import PermissionDenied, PostHogError
 from services.insights import unused_insights
 
 UNUSED_COLUMNS = [
@@ -116,14 +116,8 @@ def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:
     try:
         with st.spinner("Checking public sharing of every dashboard and insight…"):
             items = data.shared_publicly(client)
-    except MissingScope as exc:
-        if (exc.scope or "").startswith("sharing_configuration"):
-            st.warning(
-                NO_SCOPE.format(what="see", access="read", kind="insight"),
-                icon=":material/key:",
-            )
-        else:
-            show_error(exc)
+    except PermissionDenied as exc:
+        show_refusal(exc, "insight", "read")
         return
     except PostHogError as exc:
         show_error(exc)

@@ -27,7 +27,7 @@ def render(client: PostHogClient, kind: str, object_id: int, name: str) -> None:
     try:
         config = data.sharing(client, kind, object_id)
     except PermissionDenied as exc:
-        _explain_refusal(exc, kind, "read")
+        show_refusal(exc, kind, "read")
         return
     url = config.public_url(client.host)
     if config.enabled:
@@ -65,7 +65,8 @@ def _refusal(exc: Exception, kind: str, access: str) -> str:
     return explain(exc)
 
 
-def _explain_refusal(exc: PermissionDenied, kind: str, access: str) -> None:
+def show_refusal(exc: PermissionDenied, kind: str, access: str) -> None:
+    """A refused sharing read or write: the missing scope explained, anything else said."""
     if _missing_sharing_scope(exc):
         st.warning(_refusal(exc, kind, access), icon=":material/key:")
     else:

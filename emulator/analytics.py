@@ -62,6 +62,14 @@ TILE_DISPLAY_FIELDS = (
     "transparent_background",
     "deleted",
 )
+_VIZ_SOURCES = {
+    "TrendsQuery",
+    "FunnelsQuery",
+    "RetentionQuery",
+    "PathsQuery",
+    "StickinessQuery",
+    "LifecycleQuery",
+}
 _QUERY_KINDS = {
     "InsightVizNode",
     "DataTableNode",
@@ -70,20 +78,7 @@ _QUERY_KINDS = {
     "HogQLQuery",
     "EventsQuery",
     "ActorsQuery",
-    "TrendsQuery",
-    "FunnelsQuery",
-    "RetentionQuery",
-    "PathsQuery",
-    "StickinessQuery",
-    "LifecycleQuery",
-}
-_VIZ_SOURCES = {
-    "TrendsQuery",
-    "FunnelsQuery",
-    "RetentionQuery",
-    "PathsQuery",
-    "StickinessQuery",
-    "LifecycleQuery",
+    *_VIZ_SOURCES,
 }
 _TRUTHY = {"y", "yes", "t", "true", "on", "1"}
 
