@@ -10,6 +10,7 @@ import streamlit as st
 
 from components import data
 from components.feedback import show_error
+from components.insight_list import type_label
 from components.sharing import show_refusal
 from components.tables import download_csv
 from services import PostHogClient
@@ -36,7 +37,7 @@ def unused_frame(insights) -> pd.DataFrame:
             "id": i.id,
             "Name": i.display_name,
             "Short id": i.short_id or "",
-            "Type": i.kind,
+            "Type": type_label(i.kind),
             "Tags": ", ".join(i.tags),
             "Created by": i.created_by.display_name if i.created_by else "",
             "Created": i.created_at,
@@ -113,15 +114,23 @@ def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:
         "Dashboards and insights anyone with the link can see without logging in. Turn a link "
         "off from the item's Sharing tab."
     )
+    bar = st.empty()
+
+    def progress(done: int, total: int) -> None:
+        # PostHog allows 240 insight reads a minute, so a large project takes a while
+        bar.progress(done / total, text=f"Checking public sharing… {done}/{total}")
+
     try:
-        with st.spinner("Checking public sharing of every dashboard and insight…"):
-            items = data.shared_publicly(client)
+        with st.spinner("Loading dashboards and insights…"):
+            items = data.shared_publicly(client, progress)
     except PermissionDenied as exc:
         show_refusal(exc, "insight", "read")
         return
     except PostHogError as exc:
         show_error(exc)
         return
+    finally:
+        bar.empty()
     dashboards = sum(1 for i in items if i.kind == "dashboard")
     slot = _table(
         shared_frame(items),
@@ -135,7 +144,7 @@ def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:
         },
     )
     if slot.button("Check again", key=f"{key}_refresh", icon=":material/refresh:"):
-        data.shared_publicly.clear()
+        data.forget_shared_publicly(client)
         st.rerun()
 
 

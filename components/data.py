@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -19,6 +20,8 @@ from services.analytics_models import (
     InsightPage,
     SharingConfiguration,
 )
+from services.dashboards import SharedItem
+from services.dashboards import shared_publicly as find_shared_publicly
 from services.models import (
     AppErrorSample,
     AppMetrics,
@@ -303,20 +306,35 @@ def _analytics_service(client: PostHogClient, kind: str):
     return client.insights if kind == "insight" else client.dashboards
 
 
-@st.cache_data(ttl=60, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
-def shared_publicly(client: PostHogClient) -> list:
-    """Dashboards and insights with public sharing on, as `services.dashboards.SharedItem`s
-    (one sharing read per insight, done concurrently). A missing
-    `sharing_configuration:read` scope is raised."""
-    from services.dashboards import shared_publicly as find_shared
+@st.cache_resource
+def _shared_store() -> dict[str, tuple[float, list[SharedItem]]]:
+    return {}
 
-    return find_shared(
+
+def shared_publicly(
+    client: PostHogClient, on_progress: Callable[[int, int], None] | None = None
+) -> list[SharedItem]:
+    """Dashboards and insights with public sharing on, kept a minute per connection. One
+    sharing read per insight, done concurrently with `on_progress(done, total)`; a plain
+    store rather than `st.cache_data`, which cannot replay a progress bar drawn outside it.
+    A missing `sharing_configuration:read` scope is raised."""
+    kept = _shared_store().get(client.fingerprint)
+    if kept and time.monotonic() - kept[0] < 60:
+        return kept[1]
+    items = find_shared_publicly(
         client.insights,
         client.dashboards,
         insights=all_insights(client),
         dashboards=dashboards(client),
         host=client.host,
+        on_progress=on_progress,
     )
+    _shared_store()[client.fingerprint] = (time.monotonic(), items)
+    return items
+
+
+def forget_shared_publicly(client: PostHogClient) -> None:
+    _shared_store().pop(client.fingerprint, None)
 
 
 def forget_insight(client: PostHogClient, insight_id: int | str | None = None) -> None:
@@ -325,6 +343,7 @@ def forget_insight(client: PostHogClient, insight_id: int | str | None = None) -
     insights_page.clear()
     all_insights.clear(client)
     insight_activity.clear()
+    forget_shared_publicly(client)
     if insight_id is not None:
         insight.clear()
         sharing.clear()
@@ -336,6 +355,7 @@ def forget_dashboard(client: PostHogClient, dashboard_id: int | None = None) -> 
     """After a write to a dashboard: the list, itself, its collaborators and sharing, and the
     insights (their dashboard membership may have changed)."""
     dashboards.clear(client)
+    forget_shared_publicly(client)
     if dashboard_id is not None:
         dashboard.clear(client, dashboard_id)
         collaborators.clear(client, dashboard_id)
