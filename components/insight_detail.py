@@ -479,7 +479,8 @@ def _confirm_delete(
     names = [_board_name(boards, d) for d in insight.dashboard_ids]
     st.markdown(f"**{plain(insight.display_name)}** will be deleted.")
     if names:
-        st.markdown(plain(f"It is taken off {len(names)} dashboards: {', '.join(names)}."))
+        boards_word = "dashboard" if len(names) == 1 else f"{len(names)} dashboards"
+        st.markdown(plain(f"It is taken off {boards_word}: {', '.join(names)}."))
     st.markdown(f"Its alerts are deleted too. {NOT_ON_DASHBOARDS}")
     confirm, cancel = st.columns(2)
     if confirm.button("Delete", type="primary", key="ins_confirm_delete"):
