@@ -11,11 +11,13 @@ require_navigation()
 client = get_client()
 st.title("Audit")
 st.caption("Insights nobody uses, and everything anyone can see without logging in.")
-unused, shared = st.tabs(["Unused insights", "Shared publicly"])
+# the sharing audit reads every insight's sharing: only when its tab is opened
+unused, shared = st.tabs(["Unused insights", "Shared publicly"], key="audit_tab", on_change="rerun")
 try:
     with unused:
         analytics_audit.render_unused(client)
-    with shared:
-        analytics_audit.render_shared(client)
+    if shared.open:
+        with shared:
+            analytics_audit.render_shared(client)
 except PostHogError as exc:
     show_error(exc)

@@ -81,10 +81,12 @@ def test_a_key_without_the_sharing_scope_is_explained(connect_env, run_script, m
     assert not at.dataframe
 
 
-def test_page_has_both_audits(connect_env, app):
+def test_page_has_both_audits_and_reads_sharing_only_when_asked(connect_env, app):
     app.run()
+    connect_env.clear_requests()
     app.switch_page("pages/analytics-audit.py").run()
     assert not app.exception
     assert app.title[0].value == "Audit"
     assert [t.label for t in app.tabs] == ["Unused insights", "Shared publicly"]
-    assert len(app.dataframe) == 2
+    assert len(app.dataframe) == 1  # the unused insights; sharing waits for its tab
+    assert not [r for r in connect_env.requests if "/sharing" in r.path]
