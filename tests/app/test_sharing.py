@@ -1,0 +1,81 @@
+"""The sharing panel under AppTest against the emulator: every change is confirmed first and
+reaches the server; a key that may read but not change sharing is told why."""
+
+from __future__ import annotations
+
+from components.text import unescape
+from emulator.analytics import live_insights, stored_dashboard, stored_dashboards, stored_insight
+from emulator.server import Key
+
+PANEL = """
+import streamlit as st
+from components import sharing
+from components.connection import get_client
+sharing.render(get_client(), st.session_state["kind"], st.session_state["object_id"], "Target")
+"""
+
+
+def _writes(emulator) -> list:
+    return [r for r in emulator.requests if r.method != "GET"]
+
+
+def _click(at, key: str):
+    return at.button(key=key).click().run()
+
+
+def _unshared_insight(emulator) -> dict:
+    return next(i for i in live_insights(emulator) if not (i["sharing"] or {}).get("enabled"))
+
+
+def test_sharing_on_is_confirmed_then_shows_the_public_link(connect_env, run_script):
+    insight = _unshared_insight(connect_env)
+    at = run_script(PANEL, kind="insight", object_id=insight["id"])
+    assert not at.exception
+    assert "Not shared" in at.markdown[0].value
+    connect_env.clear_requests()
+    at = _click(at, f"share_on_insight_{insight['id']}")
+    assert "Anyone with the link" in " ".join(m.value for m in at.markdown)
+    assert _writes(connect_env) == []  # nothing before the confirmation
+    at = _click(at, "share_confirm")
+    assert not at.exception
+    [write] = _writes(connect_env)
+    assert (write.method, write.json) == ("PATCH", {"enabled": True})
+    stored = stored_insight(connect_env, insight["id"])["sharing"]
+    assert stored["enabled"] is True
+    assert at.code[0].value == f"{connect_env.url}/shared/{stored['access_token']}"
+
+
+def test_cancel_sends_nothing_and_replace_link_changes_the_token(connect_env, run_script):
+    dashboard = next(
+        d
+        for d in stored_dashboards(connect_env)
+        if not d["deleted"] and (d["sharing"] or {}).get("enabled")
+    )
+    before = dashboard["sharing"]["access_token"]
+    at = run_script(PANEL, kind="dashboard", object_id=dashboard["id"])
+    connect_env.clear_requests()
+    at = _click(at, f"share_off_dashboard_{dashboard['id']}")
+    at = _click(at, "share_cancel")
+    assert _writes(connect_env) == []
+    assert stored_dashboard(connect_env, dashboard["id"])["sharing"]["enabled"] is True
+    at = _click(at, f"share_rotate_dashboard_{dashboard['id']}")
+    at = _click(at, "share_confirm")
+    [write] = _writes(connect_env)
+    assert write.method == "POST" and write.path.split("?")[0].endswith("/sharing/refresh/")
+    after = stored_dashboard(connect_env, dashboard["id"])["sharing"]["access_token"]
+    assert after != before
+    assert at.code[0].value.endswith(f"/shared/{after}")
+
+
+def test_a_key_that_cannot_change_sharing_is_told_which_scope(connect_env, run_script, monkeypatch):
+    key = "phx_sharing_read_only"
+    connect_env.keys[key] = Key({"insight:read", "sharing_configuration:read"})
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", key)
+    insight = _unshared_insight(connect_env)
+    at = run_script(PANEL, kind="insight", object_id=insight["id"])
+    at = _click(at, f"share_on_insight_{insight['id']}")
+    at = _click(at, "share_confirm")
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "`sharing_configuration:write`" in unescape(at.error[0].value)
+    assert not (stored_insight(connect_env, insight["id"])["sharing"] or {}).get("enabled")
