@@ -203,6 +203,7 @@ def restore(client: PostHogClient, dashboard_id: int, name: str) -> None:
         return
     st.session_state.get(DELETED_HERE, {}).pop(dashboard_id, None)
     data.forget_dashboard(client, dashboard_id)
+    data.forget_shared_publicly(client)  # it may come back shared
     st.toast(plain(f"Restored {name}."), icon=":material/restore:")
     st.rerun()
 

@@ -333,8 +333,19 @@ def shared_publicly(
     return items
 
 
-def forget_shared_publicly(client: PostHogClient) -> None:
-    _shared_store().pop(client.fingerprint, None)
+def forget_shared_publicly(
+    client: PostHogClient, kind: str | None = None, object_id: int | str | None = None
+) -> None:
+    """Drop the audit's answer: always, or with `kind` and `object_id` only when that item
+    is in it (most writes leave sharing alone, and the audit costs a read per insight).
+    Sharing changes and restores call this without an item."""
+    kept = _shared_store().get(client.fingerprint)
+    if kept and kind is not None and object_id is not None:
+        touched = any(i.kind == kind and str(i.id) == str(object_id) for i in kept[1])
+    else:
+        touched = True
+    if touched:
+        _shared_store().pop(client.fingerprint, None)
 
 
 def forget_insight(client: PostHogClient, insight_id: int | str | None = None) -> None:
@@ -343,7 +354,7 @@ def forget_insight(client: PostHogClient, insight_id: int | str | None = None) -
     insights_page.clear()
     all_insights.clear(client)
     insight_activity.clear()
-    forget_shared_publicly(client)
+    forget_shared_publicly(client, "insight", insight_id)
     if insight_id is not None:
         insight.clear()
         sharing.clear()
@@ -355,7 +366,7 @@ def forget_dashboard(client: PostHogClient, dashboard_id: int | None = None) -> 
     """After a write to a dashboard: the list, itself, its collaborators and sharing, and the
     insights (their dashboard membership may have changed)."""
     dashboards.clear(client)
-    forget_shared_publicly(client)
+    forget_shared_publicly(client, "dashboard", dashboard_id)
     if dashboard_id is not None:
         dashboard.clear(client, dashboard_id)
         collaborators.clear(client, dashboard_id)

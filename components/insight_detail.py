@@ -535,6 +535,7 @@ def _missing(client: PostHogClient, ident: str, key: str) -> None:
             f"Restored {restored.display_name}. It is on no dashboard: add it again if needed.",
         )
         data.forget_insight_and_matches(client, restored.id)
+        data.forget_shared_publicly(client)  # it may come back shared
         st.rerun()
 
 

@@ -123,6 +123,7 @@ def _confirm(client: PostHogClient, kind: str, object_id: int, name: str, action
             why=lambda exc: _refusal(exc, kind, "write"),
         )
         data.sharing.clear()
+        data.forget_shared_publicly(client)
         if kind == "dashboard":
             data.forget_dashboard(client, object_id)
         else:

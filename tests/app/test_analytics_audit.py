@@ -90,3 +90,36 @@ def test_page_has_both_audits_and_reads_sharing_only_when_asked(connect_env, app
     assert [t.label for t in app.tabs] == ["Unused insights", "Shared publicly"]
     assert len(app.dataframe) == 1  # the unused insights; sharing waits for its tab
     assert not [r for r in connect_env.requests if "/sharing" in r.path]
+
+
+def test_the_sharing_audit_is_read_again_only_after_a_write_that_touches_it(
+    connect_env, monkeypatch
+):
+    from components import data
+    from services import PostHogClient
+    from services.ratelimit import RateLimiter
+
+    # four audits read ~500 insight sharings: more than PostHog's 240 a minute, which is
+    # not what this test is about
+    roomy = RateLimiter(((100_000, 60.0),))
+    monkeypatch.setattr("services.transport.limiter_for", lambda *_: roomy)
+
+    client = PostHogClient(
+        host=connect_env.url, api_key=connect_env.demo_key, project_id=connect_env.project_id
+    )
+
+    def sharing_reads() -> int:
+        data.shared_publicly(client)
+        reads = [r for r in connect_env.requests if r.path.split("?")[0].endswith("/sharing/")]
+        connect_env.clear_requests()
+        return len(reads)
+
+    shared = {i["id"] for i in live_insights(connect_env) if (i["sharing"] or {}).get("enabled")}
+    unshared = next(i["id"] for i in live_insights(connect_env) if i["id"] not in shared)
+    assert sharing_reads() > len(shared)  # cold: one read per insight
+    data.forget_insight(client, unshared)  # e.g. favoriting an insight nobody shares
+    assert sharing_reads() == 0
+    data.forget_insight(client, next(iter(shared)))
+    assert sharing_reads() > len(shared)
+    data.forget_shared_publicly(client)  # a sharing change
+    assert sharing_reads() > len(shared)
