@@ -16,6 +16,7 @@ from components import (
     test_steps,
 )
 from components.batch_export_list import destination_label
+from components.detail_page import back_to_list, name_typed
 from components.feedback import explain, show_error
 from components.text import plain
 from services import PostHogClient
@@ -28,9 +29,7 @@ PENDING_DELETE = "be_pending_delete"
 
 
 def render(client: PostHogClient, export_id: str, *, key: str = "be_detail") -> None:
-    if st.button("All batch exports", icon=":material/arrow_back:", key=f"{key}_back"):
-        st.query_params.pop("id", None)
-        st.rerun()
+    back_to_list("All batch exports", key=f"{key}_back")
     deleted = st.session_state.get("be_deleted_here", {})
     try:
         export = data.batch_export(client, export_id)
@@ -110,9 +109,8 @@ def _forget_delete() -> None:
 
 @st.dialog("Delete this batch export?", on_dismiss=_forget_delete)
 def _confirm_delete(client: PostHogClient, export: BatchExport) -> None:
-    st.markdown(f"Type the export's name to delete **{plain(export.name)}**.")
-    typed = st.text_input("Export name", key="be_delete_name")
-    if st.button("Delete", type="primary", key="be_confirm_delete", disabled=typed != export.name):
+    ready = name_typed(export.name, what="export", key="be_delete_name")
+    if st.button("Delete", type="primary", key="be_confirm_delete", disabled=not ready):
         _forget_delete()
         try:
             client.batch_exports.delete(export.id)

@@ -14,6 +14,7 @@ from components.dashboard_list import (
     restore,
     restriction_short,
 )
+from components.detail_page import back_to_list, name_typed
 from components.feedback import explain, field_error, show_error
 from components.text import plain
 from services import PostHogClient
@@ -32,9 +33,7 @@ EDITABLE = ("name", "description", "tags", "pinned")
 
 
 def render(client: PostHogClient, dashboard_id: str, *, key: str = "dash_detail") -> None:
-    if st.button("All dashboards", icon=":material/arrow_back:", key=f"{key}_back"):
-        st.query_params.pop("id", None)
-        st.rerun()
+    back_to_list("All dashboards", key=f"{key}_back")
     if not str(dashboard_id).isdigit():
         st.error(plain(f"“{dashboard_id}” is not a dashboard id: dashboard ids are numbers."))
         return
@@ -305,8 +304,7 @@ def _forget_delete() -> None:
 @st.dialog("Delete this dashboard?", on_dismiss=_forget_delete)
 def _confirm_delete(client: PostHogClient, dashboard: Dashboard) -> None:
     own = own_insights(dashboard)
-    st.markdown(f"Type the dashboard's name to delete **{plain(dashboard.display_name)}**.")
-    typed = st.text_input("Dashboard name", key="dash_delete_name")
+    ready = name_typed(dashboard.display_name, what="dashboard", key="dash_delete_name")
     also = st.checkbox(
         f"Also delete its own insights ({len(own)})",
         key="dash_delete_insights",
@@ -321,7 +319,7 @@ def _confirm_delete(client: PostHogClient, dashboard: Dashboard) -> None:
         "Delete",
         type="primary",
         key="dash_confirm_delete",
-        disabled=typed != dashboard.display_name,
+        disabled=not ready,
     ):
         _forget_delete()
         try:

@@ -13,6 +13,7 @@ from components import (
     invocation_test,
     log_viewer,
 )
+from components.detail_page import back_to_list, name_typed
 from components.feedback import explain, show_error
 from components.hog_function_list import TYPE_LABELS
 from components.text import plain
@@ -24,9 +25,7 @@ NO_METRICS = ("site_app", "site_destination")
 
 
 def render(client: PostHogClient, function_id: str, *, key: str = "hf_detail") -> None:
-    if st.button("All functions", icon=":material/arrow_back:", key=f"{key}_back"):
-        st.query_params.pop("id", None)
-        st.rerun()
+    back_to_list("All functions", key=f"{key}_back")
     try:
         function = data.hog_function(client, function_id)
     except NotFound:
@@ -131,11 +130,8 @@ def _forget_delete() -> None:
 
 @st.dialog("Delete this function?", on_dismiss=_forget_delete)
 def _confirm_delete(client: PostHogClient, function: HogFunction) -> None:
-    st.markdown(f"Type the function's name to delete **{plain(function.name)}**.")
-    typed = st.text_input("Function name", key="hf_delete_name")
-    if st.button(
-        "Delete", type="primary", key="hf_confirm_delete", disabled=typed != function.name
-    ):
+    ready = name_typed(function.name, what="function", key="hf_delete_name")
+    if st.button("Delete", type="primary", key="hf_confirm_delete", disabled=not ready):
         _forget_delete()
         try:
             client.hog_functions.delete(function.id)

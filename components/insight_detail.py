@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, insight_activity, sharing
+from components.detail_page import back_to_list
 from components.feedback import explain, field_error, record_write, show_error, show_flash
 from components.insight_form import known_tags
 from components.insight_list import type_label
@@ -41,9 +42,7 @@ NOT_ON_DASHBOARDS = (
 
 
 def render(client: PostHogClient, ident: str, *, key: str = "ins_detail") -> None:
-    if st.button("All insights", icon=":material/arrow_back:", key=f"{key}_back"):
-        st.query_params.pop("id", None)
-        st.rerun()
+    back_to_list("All insights", key=f"{key}_back")
     show_flash(FLASH)
     try:
         insight = data.insight(client, ident)
