@@ -9,8 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, export_status
-from components.tables import download_csv, pick_row
-from components.text import plain
+from components.tables import download_csv, pick_row, row_actions
 from services import PostHogClient
 from services.batch_exports import EXPORT_STATES, failed_runs
 from services.batch_exports import export_status as status_of
@@ -135,14 +134,12 @@ def render(client: PostHogClient, *, key: str = "be_list") -> None:
         st.caption("Select a row to pause or resume the export, or open its details.")
         return
     export = next(x for x in shown if x.id == selected_id)
-    with st.container(border=True, key=f"{key}_actions"):
-        name, toggle, open_ = st.columns([5, 2, 2], vertical_alignment="center")
-        name.markdown(f"**{plain(export.name)}**")
-        with toggle:
-            export_status.pause_switch(client, export, key=f"{key}_pause")
-        if open_.button("Open details", key=f"{key}_open", icon=":material/open_in_new:"):
-            st.query_params["id"] = export.id
-            st.rerun()
+    row_actions(
+        export.name,
+        export.id,
+        key=key,
+        switch=lambda: export_status.pause_switch(client, export, key=f"{key}_pause"),
+    )
     export_status.render_feedback(client)
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from components import data
 from components.feedback import explain, record_write, show_flash
-from components.tables import download_csv, pick_row
+from components.tables import download_csv, pick_row, row_actions
 from components.text import plain
 from services import PostHogClient
 from services.analytics_models import (
@@ -141,14 +141,12 @@ def render(client: PostHogClient, *, key: str = "dash_list") -> None:
         st.caption("Select a row to pin or unpin the dashboard, or open it.")
     else:
         dashboard = next(d for d in shown if d.id == selected)
-        with st.container(border=True, key=f"{key}_actions"):
-            name, toggle, open_ = st.columns([5, 2, 2], vertical_alignment="center")
-            name.markdown(f"**{plain(dashboard.display_name)}**")
-            with toggle:
-                pin_switch(client, dashboard, key=f"{key}_pin")
-            if open_.button("Open", key=f"{key}_open", icon=":material/open_in_new:"):
-                st.query_params["id"] = str(dashboard.id)
-                st.rerun()
+        row_actions(
+            dashboard.display_name,
+            dashboard.id,
+            key=key,
+            switch=lambda: pin_switch(client, dashboard, key=f"{key}_pin"),
+        )
     render_deleted_here(client, key=f"{key}_deleted")
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, function_switch, health
-from components.tables import download_csv, pick_row
+from components.tables import download_csv, pick_row, row_actions
 from components.text import plain
 from services import HEALTH_STATES, PostHogClient, health_of
 from services.models import HogFunction
@@ -167,14 +167,12 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
 
 
 def _actions(client: PostHogClient, function: HogFunction, *, key: str) -> None:
-    with st.container(border=True, key=f"{key}_actions"):
-        name, switch, open_ = st.columns([5, 2, 2], vertical_alignment="center")
-        name.markdown(f"**{plain(function.name)}**")
-        with switch:
-            function_switch.render(client, function, key=f"{key}_switch")
-        if open_.button("Open details", key=f"{key}_open", icon=":material/open_in_new:"):
-            st.query_params["id"] = function.id
-            st.rerun()
+    row_actions(
+        function.name,
+        function.id,
+        key=key,
+        switch=lambda: function_switch.render(client, function, key=f"{key}_switch"),
+    )
 
 
 def example() -> None:

@@ -17,8 +17,8 @@ from components.tables import (
     page_controls,
     pick_row,
     reset_page,
+    row_actions,
 )
-from components.text import plain
 from services import PostHogClient
 from services.analytics_models import Insight
 from services.dashboards import project_members
@@ -193,12 +193,7 @@ def render(client: PostHogClient, *, key: str = "ins_list") -> None:
         st.caption("Select a row to open the insight.")
         return
     insight = next(i for i in result.results if str(i.id) == selected)
-    with st.container(border=True, key=f"{key}_actions"):
-        name, open_ = st.columns([6, 2], vertical_alignment="center")
-        name.markdown(f"**{plain(insight.display_name)}** · `{insight.short_id or insight.id}`")
-        if open_.button("Open details", key=f"{key}_open", icon=":material/open_in_new:"):
-            st.query_params["id"] = str(insight.id)
-            st.rerun()
+    row_actions(f"{insight.display_name} · {insight.short_id or insight.id}", insight.id, key=key)
 
 
 def example() -> None:

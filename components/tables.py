@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from components.feedback import show_error
+from components.text import plain
 from services.errors import PostHogError
 
 
@@ -46,6 +47,20 @@ def pick_row(
     if rows:
         return frame.iloc[rows[0]]["id"]
     return frame.iloc[0]["id"] if len(frame) == 1 else None
+
+
+def row_actions(name: str, object_id: object, *, key: str, switch=None) -> None:
+    """Under a table, the picked row: its name, an optional switch (a function drawing it)
+    and "Open details", which opens the detail view (`?id=`)."""
+    with st.container(border=True, key=f"{key}_actions"):
+        label, toggle, open_ = st.columns([5, 2, 2], vertical_alignment="center")
+        label.markdown(f"**{plain(name)}**")
+        if switch is not None:
+            with toggle:
+                switch()
+        if open_.button("Open details", key=f"{key}_open", icon=":material/open_in_new:"):
+            st.query_params["id"] = str(object_id)
+            st.rerun()
 
 
 def download_all_csv(
