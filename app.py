@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from components.connection import current_connection, get_client
-from components.sidebar import render_connection
+from components.console.sidebar import render_connection
+from components.shared.connection import current_connection, get_client
 
 st.set_page_config(page_title="PostHog Admin Console", page_icon=":material/hub:", layout="wide")
 

@@ -1,2 +1,3 @@
-"""Reusable Streamlit pieces. Each module exposes `render(...)`-style functions and an
-`example()` that the component contract test runs through AppTest."""
+"""Streamlit pieces, one package per resource (hog_functions, batch_exports, insights,
+dashboards, analytics, app_metrics), the console's own pages (console) and what they all
+use (shared)."""

@@ -1,9 +1,9 @@
 import streamlit as st
 
-from components import analytics_audit
-from components.connection import get_client
-from components.feedback import show_error
-from components.shell import require_navigation
+from components.analytics import audit as analytics_audit
+from components.shared.connection import get_client
+from components.shared.feedback import show_error
+from components.shared.shell import require_navigation
 from services.errors import PostHogError
 
 require_navigation()

@@ -1,8 +1,8 @@
 import streamlit as st
 
-from components import app_metrics_view
-from components.connection import get_client
-from components.shell import require_navigation
+from components.app_metrics import view as app_metrics_view
+from components.shared.connection import get_client
+from components.shared.shell import require_navigation
 
 require_navigation()
 

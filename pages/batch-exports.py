@@ -1,9 +1,11 @@
 import streamlit as st
 
-from components import batch_export_detail, batch_export_form, batch_export_list
-from components.connection import get_client
-from components.feedback import show_error
-from components.shell import require_navigation
+from components.batch_exports import export_detail as batch_export_detail
+from components.batch_exports import export_form as batch_export_form
+from components.batch_exports import export_list as batch_export_list
+from components.shared.connection import get_client
+from components.shared.feedback import show_error
+from components.shared.shell import require_navigation
 from services.errors import PostHogError
 
 require_navigation()

@@ -1,10 +1,12 @@
 import streamlit as st
 
-from components import hog_function_detail, hog_function_list, template_gallery
-from components.connection import get_client
-from components.feedback import show_error
-from components.shell import require_navigation
-from components.transformation_order import render as render_order
+from components.hog_functions import function_detail as hog_function_detail
+from components.hog_functions import function_list as hog_function_list
+from components.hog_functions import template_gallery
+from components.hog_functions.transformation_order import render as render_order
+from components.shared.connection import get_client
+from components.shared.feedback import show_error
+from components.shared.shell import require_navigation
 from services.errors import PostHogError
 
 require_navigation()

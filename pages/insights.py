@@ -1,9 +1,10 @@
 import streamlit as st
 
-from components import insight_activity, insight_detail, insight_form, insight_list
-from components.connection import get_client
-from components.feedback import show_error
-from components.shell import require_navigation
+from components.insights import activity as insight_activity
+from components.insights import insight_detail, insight_form, insight_list
+from components.shared.connection import get_client
+from components.shared.feedback import show_error
+from components.shared.shell import require_navigation
 from services.errors import PostHogError
 
 require_navigation()

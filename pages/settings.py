@@ -1,7 +1,7 @@
 import streamlit as st
 
-from components import settings_form
-from components.shell import require_navigation
+from components.console import settings_form
+from components.shared.shell import require_navigation
 
 require_navigation()
 

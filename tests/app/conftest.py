@@ -28,7 +28,7 @@ def pages_run_without_the_shell_guard(monkeypatch):
     """AppTest always runs a switched-to page through Streamlit's legacy `pages/` mode (it
     resets that mode on every run), where the guard would reroute to the default page. The
     guard itself is covered by the browser tests (a deep link as the first request)."""
-    monkeypatch.setattr("components.shell.require_navigation", lambda: None)
+    monkeypatch.setattr("components.shared.shell.require_navigation", lambda: None)
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ from emulator.analytics import live_insights, stored_dashboards
 from emulator.server import Key
 
 UNUSED = """
-from components import analytics_audit
-from components.connection import get_client
+from components.analytics import audit as analytics_audit
+from components.shared.connection import get_client
 analytics_audit.render_unused(get_client())
 """
 SHARED = """
-from components import analytics_audit
-from components.connection import get_client
+from components.analytics import audit as analytics_audit
+from components.shared.connection import get_client
 analytics_audit.render_shared(get_client())
 """
 
@@ -95,7 +95,7 @@ def test_page_has_both_audits_and_reads_sharing_only_when_asked(connect_env, app
 def test_the_sharing_audit_is_read_again_only_after_a_write_that_touches_it(
     connect_env, monkeypatch
 ):
-    from components import data
+    from components.shared import data
     from services import PostHogClient
     from services.ratelimit import RateLimiter
 

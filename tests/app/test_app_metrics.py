@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 VIEW = """
-from components import app_metrics_view
-from components.connection import get_client
+from components.app_metrics import view as app_metrics_view
+from components.shared.connection import get_client
 app_metrics_view.render(get_client(), key="m")
 """
 

@@ -10,19 +10,19 @@ from streamlit.testing.v1 import AppTest
 from emulator.batch_exports import stored_export
 
 LIST = """
-from components import batch_export_list
-from components.connection import get_client
+from components.batch_exports import export_list as batch_export_list
+from components.shared.connection import get_client
 batch_export_list.render(get_client())
 """
 DETAIL = """
 import streamlit as st
-from components import batch_export_detail
-from components.connection import get_client
+from components.batch_exports import export_detail as batch_export_detail
+from components.shared.connection import get_client
 batch_export_detail.render(get_client(), st.session_state["export_id"])
 """
 CREATE = """
-from components import batch_export_form
-from components.connection import get_client
+from components.batch_exports import export_form as batch_export_form
+from components.shared.connection import get_client
 batch_export_form.render_create(get_client(), key="new")
 """
 

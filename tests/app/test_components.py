@@ -12,9 +12,12 @@ from streamlit.testing.v1 import AppTest
 import components
 
 MODULES = sorted(
-    m.name for m in pkgutil.iter_modules(components.__path__) if m.name not in ("data",)
+    m.name.removeprefix("components.")
+    for m in pkgutil.walk_packages(components.__path__, "components.")
+    if not m.ispkg
 )
-NON_VISUAL = {"connection", "data", "shell"}  # state and cache helpers, exercised by every page
+# state and cache helpers, exercised by every page
+NON_VISUAL = {"shared.connection", "shared.data", "shared.shell"}
 
 
 def test_every_visual_component_has_an_example():

@@ -10,19 +10,19 @@ from emulator.analytics import stored_dashboard, stored_dashboard_named, stored_
 from emulator.analytics_seed import user_uuid
 
 LIST = """
-from components import dashboard_list
-from components.connection import get_client
+from components.dashboards import dashboard_list
+from components.shared.connection import get_client
 dashboard_list.render(get_client())
 """
 DETAIL = """
 import streamlit as st
-from components import dashboard_detail
-from components.connection import get_client
+from components.dashboards import dashboard_detail
+from components.shared.connection import get_client
 dashboard_detail.render(get_client(), st.session_state["dashboard_id"])
 """
 CREATE = """
-from components import dashboard_form
-from components.connection import get_client
+from components.dashboards import dashboard_form
+from components.shared.connection import get_client
 dashboard_form.render_create(get_client(), key="new")
 """
 

@@ -12,14 +12,14 @@ from services import PostHogClient
 
 METRICS = """
 import streamlit as st
-from components import hog_function_metrics
-from components.connection import get_client
+from components.hog_functions import metrics as hog_function_metrics
+from components.shared.connection import get_client
 hog_function_metrics.render(get_client(), st.session_state["function_id"], key="m")
 """
 LOGS = """
 import streamlit as st
-from components import log_viewer
-from components.connection import get_client
+from components.shared import log_viewer
+from components.shared.connection import get_client
 log_viewer.render_for_function(get_client(), st.session_state["function_id"], key="l")
 """
 

@@ -9,20 +9,21 @@ from streamlit.testing.v1 import AppTest
 from services import PostHogClient, health_of
 
 LIST = """
-from components import hog_function_list
-from components.connection import get_client
+from components.hog_functions import function_list as hog_function_list
+from components.shared.connection import get_client
 hog_function_list.render(get_client())
 """
 DETAIL = """
 import streamlit as st
-from components import hog_function_detail
-from components.connection import get_client
+from components.hog_functions import function_detail as hog_function_detail
+from components.shared.connection import get_client
 hog_function_detail.render(get_client(), st.session_state["function_id"])
 """
 FORM = """
 import streamlit as st
-from components import data, hog_function_form
-from components.connection import get_client
+from components.shared import data
+from components.hog_functions import config_form as hog_function_form
+from components.shared.connection import get_client
 client = get_client()
 st.session_state["config"] = hog_function_form.render(
     client, data.hog_function(client, st.session_state["function_id"]), key="f"
@@ -237,7 +238,7 @@ def test_delete_needs_the_name_then_restore(connect_env, run_script):
     assert connect_env.stored_hog_function(fn["id"])["deleted"] is True
     restore = AppTest.from_string(
         "from components import hog_function_detail\n"
-        "from components.connection import get_client\n"
+        "from components.shared.connection import get_client\n"
         "hog_function_detail.render_deleted_here(get_client())\n"
     )
     restore.session_state["hf_deleted_here"] = {fn["id"]: fn["name"]}
@@ -285,7 +286,7 @@ def test_failed_delete_is_explained_on_the_detail(connect_env, run_script):
 def test_create_from_template_is_disabled_unless_asked(connect_env, enable, run_script):
     at = run_script(
         "from components import template_gallery\n"
-        "from components.connection import get_client\n"
+        "from components.shared.connection import get_client\n"
         "template_gallery.render(get_client())\n"
     )
     at.text_input(key="tpl_search").input("Discord").run()

@@ -9,7 +9,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from components.text import unescape
+from components.shared.text import unescape
 from emulator.analytics import (
     activity_log,
     live_insights,
@@ -21,24 +21,24 @@ from emulator.analytics import (
 from emulator.server import Key
 
 LIST = """
-from components import insight_list
-from components.connection import get_client
+from components.insights import insight_list
+from components.shared.connection import get_client
 insight_list.render(get_client())
 """
 DETAIL = """
 import streamlit as st
-from components import insight_detail
-from components.connection import get_client
+from components.insights import insight_detail
+from components.shared.connection import get_client
 insight_detail.render(get_client(), st.session_state["ident"])
 """
 CREATE = """
-from components import insight_form
-from components.connection import get_client
+from components.insights import insight_form
+from components.shared.connection import get_client
 insight_form.render_create(get_client(), key="new")
 """
 ACTIVITY = """
-from components import insight_activity
-from components.connection import get_client
+from components.insights import activity as insight_activity
+from components.shared.connection import get_client
 insight_activity.render(get_client())
 """
 

@@ -13,8 +13,8 @@ from services.errors import UNKNOWN_OUTCOME
 ECHO = {"type": "transformation", "name": "Echo", "hog": "return event"}
 TEST = """
 import streamlit as st
-from components import invocation_test
-from components.connection import get_client
+from components.hog_functions import invocation_test
+from components.shared.connection import get_client
 invocation_test.render(
     get_client(),
     function_id=st.session_state["function_id"],
@@ -24,8 +24,8 @@ invocation_test.render(
 )
 """
 ORDER = """
-from components import transformation_order
-from components.connection import get_client
+from components.hog_functions import transformation_order
+from components.shared.connection import get_client
 transformation_order.render(get_client(), key="o")
 """
 

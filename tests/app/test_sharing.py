@@ -3,14 +3,14 @@ reaches the server; a key that may read but not change sharing is told why."""
 
 from __future__ import annotations
 
-from components.text import unescape
+from components.shared.text import unescape
 from emulator.analytics import live_insights, stored_dashboard, stored_dashboards, stored_insight
 from emulator.server import Key
 
 PANEL = """
 import streamlit as st
-from components import sharing
-from components.connection import get_client
+from components.analytics import sharing
+from components.shared.connection import get_client
 sharing.render(get_client(), st.session_state["kind"], st.session_state["object_id"], "Target")
 """
 

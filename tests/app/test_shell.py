@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.text import unescape
+from components.shared.text import unescape
 from services import PostHogClient
 
 PAGES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.text import plain, unescape
+from components.shared.text import plain, unescape
 
 HOSTILE = [
     "<img src=x onerror=alert('xss')> Webhook",
@@ -32,7 +32,7 @@ def test_bare_urls_are_not_linkified():
 
 def test_escaped_markdown_renders_no_link():
     at = AppTest.from_string(
-        "import streamlit as st\nfrom components.text import plain\n"
+        "import streamlit as st\nfrom components.shared.text import plain\n"
         f"st.markdown(plain({HOSTILE[1]!r}))\n"
     ).run()
     assert not at.exception

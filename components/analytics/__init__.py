@@ -1,0 +1,1 @@
+"""Shared by insights and dashboards: public sharing and the analytics audits."""

@@ -1,0 +1,156 @@
+"""Audits of the project's analytics: insights nobody uses (on no dashboard and not viewed for
+N days) and everything shared publicly, each with links and a CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from components.analytics.sharing import show_refusal
+from components.insights.insight_list import type_label
+from components.shared import data
+from components.shared.feedback import show_error
+from components.shared.tables import download_csv
+from services import PostHogClient
+from services.errors import PermissionDenied, PostHogError
+from services.insights import unused_insights
+
+UNUSED_COLUMNS = [
+    "id",
+    "Name",
+    "Short id",
+    "Type",
+    "Tags",
+    "Created by",
+    "Created",
+    "Last viewed",
+    "Link",
+]
+SHARED_COLUMNS = ["id", "Kind", "Name", "Shared since", "Public link", "Link"]
+
+
+def unused_frame(insights) -> pd.DataFrame:
+    rows = [
+        {
+            "id": i.id,
+            "Name": i.display_name,
+            "Short id": i.short_id or "",
+            "Type": type_label(i.kind),
+            "Tags": ", ".join(i.tags),
+            "Created by": i.created_by.display_name if i.created_by else "",
+            "Created": i.created_at,
+            "Last viewed": i.last_viewed_at,
+            "Link": f"insights?id={i.id}",
+        }
+        for i in insights
+    ]
+    return pd.DataFrame(rows, columns=UNUSED_COLUMNS)
+
+
+def shared_frame(items) -> pd.DataFrame:
+    rows = [
+        {
+            "id": item.id,
+            "Kind": item.kind.capitalize(),
+            "Name": item.name,
+            "Shared since": item.shared_since,
+            "Public link": item.url or "",
+            "Link": f"{item.kind}s?id={item.id}",
+        }
+        for item in sorted(items, key=lambda s: (s.kind != "dashboard", s.name.lower()))
+    ]
+    return pd.DataFrame(rows, columns=SHARED_COLUMNS)
+
+
+def render_unused(client: PostHogClient, *, key: str = "audit_unused") -> None:
+    st.caption(
+        "Insights on no dashboard that nobody has opened for a while (never-viewed ones count "
+        "once they are older than that): candidates for tidying up."
+    )
+    days = st.number_input(
+        "Not viewed in the last … days", min_value=1, max_value=3650, value=30, key=f"{key}_days"
+    )
+    try:
+        with st.spinner("Loading every insight…"):
+            insights = data.all_insights(client)
+    except PostHogError as exc:
+        show_error(exc)
+        return
+    unused = unused_insights(insights, days=int(days), now=datetime.now(UTC))
+    unused.sort(key=lambda i: i.last_viewed_at or i.created_at or datetime.min.replace(tzinfo=UTC))
+    _table(
+        unused_frame(unused),
+        f"{len(unused)} of {len(insights)} insights unused for {days} days",
+        file_name="unused-insights.csv",
+        key=key,
+        column_config={
+            "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+            "Last viewed": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+            "Link": st.column_config.LinkColumn("Open", display_text="Open insight"),
+        },
+    )
+
+
+def _table(frame: pd.DataFrame, summary: str, *, file_name: str, key: str, column_config):
+    """A summary line, the CSV and the table; returns a slot in the summary line for a
+    button."""
+    caption, slot, csv = st.columns([3, 1, 1])
+    caption.caption(summary)
+    download_csv(csv, frame, file_name=file_name, key=f"{key}_csv")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        key=f"{key}_table",
+        column_order=[c for c in frame.columns if c != "id"],
+        column_config=column_config,
+    )
+    return slot
+
+
+def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:
+    st.caption(
+        "Dashboards and insights anyone with the link can see without logging in. Turn a link "
+        "off from the item's Sharing tab."
+    )
+    bar = st.empty()
+
+    def progress(done: int, total: int) -> None:
+        # PostHog allows 240 insight reads a minute, so a large project takes a while
+        bar.progress(done / total, text=f"Checking public sharing… {done}/{total}")
+
+    try:
+        with st.spinner("Loading dashboards and insights…"):
+            items = data.shared_publicly(client, progress)
+    except PermissionDenied as exc:
+        show_refusal(exc, "insight", "read")
+        return
+    except PostHogError as exc:
+        show_error(exc)
+        return
+    finally:
+        bar.empty()
+    dashboards = sum(1 for i in items if i.kind == "dashboard")
+    slot = _table(
+        shared_frame(items),
+        f"{dashboards} dashboards and {len(items) - dashboards} insights shared publicly",
+        file_name="shared-publicly.csv",
+        key=key,
+        column_config={
+            "Shared since": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+            "Public link": st.column_config.LinkColumn(),
+            "Link": st.column_config.LinkColumn("Open", display_text="Open in console"),
+        },
+    )
+    if slot.button("Check again", key=f"{key}_refresh", icon=":material/refresh:"):
+        data.forget_shared_publicly(client)
+        st.rerun()
+
+
+def example() -> None:
+    from components.shared.connection import get_client
+
+    client = get_client()
+    render_unused(client, key="example_unused")
+    render_shared(client, key="example_shared")

@@ -1,0 +1,1 @@
+"""Legacy app metrics of plugin configs and batch exports."""

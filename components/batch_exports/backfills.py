@@ -1,0 +1,260 @@
+"""Backfills of one batch export: the list with progress (refreshing itself while one runs),
+a start form that checks PostHog's date rules before sending, and cancel after confirmation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import streamlit as st
+
+from components.batch_exports import status as export_status
+from components.shared import data
+from components.shared.feedback import explain, show_error
+from components.shared.text import plain
+from services import PostHogClient
+from services.batch_exports import backfill_problems
+from services.errors import PostHogError, ValidationFailed
+from services.models import BatchExport, BatchExportBackfill
+
+REFRESH_SECONDS = 3
+
+
+def moment(value: datetime) -> str:
+    """A whole day as its date, anything else to the minute (UTC)."""
+    value = value.astimezone(UTC)
+    if value.time() == time(0):
+        return value.date().isoformat()
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def to_frame(backfills: list[BatchExportBackfill]) -> pd.DataFrame:
+    rows = []
+    for b in backfills:
+        progress = b.progress
+        total = progress.total_runs if progress else None
+        finished = progress.finished_runs if progress else None
+        rows.append(
+            {
+                "id": b.id,
+                "Status": export_status.run_label(b.status),
+                "Progress": (finished / total) if total else None,
+                "Runs": f"{finished} of {total}" if total else "",
+                "Interval start": moment(b.start_at) if b.start_at else "Beginning of time",
+                "Interval end": moment(b.end_at) if b.end_at else "Until present",
+                "Created": b.created_at,
+                "Finished": b.finished_at,
+                "Records (estimate)": b.total_records_count,
+            }
+        )
+    columns = [
+        "id",
+        "Status",
+        "Progress",
+        "Runs",
+        "Interval start",
+        "Interval end",
+        "Created",
+        "Finished",
+        "Records (estimate)",
+    ]
+    return pd.DataFrame(rows, columns=columns).astype({"Records (estimate)": "Int64"})
+
+
+def render(client: PostHogClient, export: BatchExport, *, key: str = "be_backfills") -> None:
+    st.markdown(
+        "A backfill exports a past date range again, one run per interval. Use it to fill the "
+        "gap a failure or a pause left. It runs next to the schedule and can be cancelled."
+    )
+    flash = st.session_state.pop(f"{key}_flash", None)
+    if flash:
+        st.success(plain(flash), icon=":material/check:")
+    with st.expander("Start a backfill", expanded=False, icon=":material/add:"):
+        _create_form(client, export, key=f"{key}_new")
+    try:
+        backfills = data.export_backfills(client, export.id)
+    except PostHogError as exc:
+        show_error(exc)
+        return
+    running = any(b.is_running for b in backfills)
+    # the list reruns on its own every few seconds while a backfill is running
+    st.fragment(run_every=REFRESH_SECONDS if running else None)(_live_list)(
+        client, export, key, backfills
+    )
+    _cancel_controls(client, export, backfills, key)
+
+
+def _live_list(
+    client: PostHogClient, export: BatchExport, key: str, first: list[BatchExportBackfill]
+) -> None:
+    backfills = first
+    try:
+        backfills = data.export_backfills(client, export.id)
+    except PostHogError as exc:
+        show_error(exc)
+    if not backfills:
+        st.caption("No backfills yet.")
+        return
+    running = sum(1 for b in backfills if b.is_running)
+    if running:
+        st.caption(f"{running} running · refreshing every {REFRESH_SECONDS} seconds")
+    frame = to_frame(backfills)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        key=f"{key}_table",
+        column_order=[c for c in frame.columns if c != "id"],
+        column_config={
+            "Progress": st.column_config.ProgressColumn(
+                format="percent", min_value=0.0, max_value=1.0
+            ),
+            "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+            "Finished": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        },
+    )
+
+
+def _cancel_controls(
+    client: PostHogClient, export: BatchExport, backfills: list[BatchExportBackfill], key: str
+) -> None:
+    running = [b for b in backfills if b.is_running]
+    pending = st.session_state.get(f"{key}_pending")
+    if running:
+        labels = {b.id: f"{b.id[:8]}… ({_span(b)})" for b in running}
+        chosen = st.selectbox(
+            "Cancel a running backfill",
+            list(labels),
+            format_func=labels.get,
+            index=0 if len(labels) == 1 else None,
+            key=f"{key}_pick",
+            placeholder="Pick a running backfill",
+        )
+        if chosen and st.button("Cancel backfill…", key=f"{key}_cancel", icon=":material/cancel:"):
+            pending = st.session_state[f"{key}_pending"] = next(
+                b for b in running if b.id == chosen
+            )
+    if pending is not None:
+        _confirm_cancel(client, export, pending, key)
+
+
+def _span(backfill: BatchExportBackfill) -> str:
+    start = backfill.start_at.date().isoformat() if backfill.start_at else "beginning of time"
+    end = backfill.end_at.date().isoformat() if backfill.end_at else "present"
+    return f"{start} → {end}"
+
+
+def _forget_pending_cancel() -> None:
+    for name in [n for n in st.session_state if str(n).endswith("_pending")]:
+        if isinstance(st.session_state[name], BatchExportBackfill):
+            del st.session_state[name]
+
+
+@st.dialog("Cancel this backfill?", on_dismiss=_forget_pending_cancel)
+def _confirm_cancel(
+    client: PostHogClient, export: BatchExport, backfill: BatchExportBackfill, key: str
+) -> None:
+    progress = backfill.progress
+    done = f"{progress.finished_runs} of {progress.total_runs} runs" if progress else "some runs"
+    st.markdown(
+        f"The backfill of **{plain(export.name)}** for {_span(backfill)} has finished {done}. "
+        "Cancelling stops the remaining runs; what was exported stays."
+    )
+    confirm, keep = st.columns(2)
+    if confirm.button("Cancel backfill", type="primary", key=f"{key}_confirm_cancel"):
+        st.session_state.pop(f"{key}_pending", None)
+        try:
+            client.batch_exports.cancel_backfill(export.id, backfill.id)
+        except PostHogError as exc:
+            st.error(plain(f"Not cancelled: {explain(exc)}"), icon=":material/error:")
+            data.forget_batch_export(client, export.id)
+            return
+        data.forget_batch_export(client, export.id)
+        st.session_state[f"{key}_flash"] = f"Cancelled the backfill for {_span(backfill)}."
+        st.rerun()
+    if keep.button("Keep it running", key=f"{key}_keep"):
+        st.session_state.pop(f"{key}_pending", None)
+        st.rerun()
+
+
+def _zone(export: BatchExport) -> ZoneInfo:
+    try:
+        return ZoneInfo(export.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _create_form(client: PostHogClient, export: BatchExport, *, key: str) -> None:
+    daily = export.interval in ("day", "week")
+    zone = _zone(export)
+    errors: dict[str, str] = st.session_state.setdefault(f"{key}_errors", {})
+    whole_history = False
+    if export.model in ("persons", "sessions"):
+        whole_history = st.checkbox(
+            "From the beginning of time",
+            key=f"{key}_all",
+            help="Exports every person or session PostHog has, up to the end date.",
+        )
+    today = datetime.now(zone).date()
+    cols = st.columns(2)
+    start = end = None
+    with cols[0]:
+        if not whole_history:
+            start_day = st.date_input("Start date", today - timedelta(days=7), key=f"{key}_sd")
+            start_time = None if daily else st.time_input("Start time", time(0), key=f"{key}_st")
+            start = start_day if daily else _aware(start_day, start_time, zone)
+        if errors.get("start_at"):
+            st.error(plain(errors["start_at"]), icon=":material/event_busy:")
+    with cols[1]:
+        end_day = st.date_input("End date", today, key=f"{key}_ed")
+        end_time = None if daily else st.time_input("End time", time(0), key=f"{key}_et")
+        end = end_day if daily else _aware(end_day, end_time, zone)
+        if errors.get("end_at"):
+            st.error(plain(errors["end_at"]), icon=":material/event_busy:")
+    st.caption(
+        (
+            "Daily and weekly exports are backfilled by whole days."
+            if daily
+            else f"Times are in the export's timezone ({zone.key})."
+        )
+        + " The end cannot be in the future."
+    )
+    if errors.get("form"):
+        st.error(plain(errors["form"]), icon=":material/error:")
+    if not st.button("Start backfill", type="primary", key=f"{key}_go"):
+        return
+    found = backfill_problems(
+        interval=export.interval,
+        start=start,
+        end=end,
+        now=datetime.now(UTC),
+        allow_no_start=whole_history,
+    )
+    st.session_state[f"{key}_errors"] = found
+    if found:
+        st.rerun()
+    try:
+        client.batch_exports.create_backfill(export.id, start_at=start, end_at=end)
+    except ValidationFailed as exc:
+        field = exc.attr if exc.attr in ("start_at", "end_at") else "form"
+        st.session_state[f"{key}_errors"] = {field: exc.detail or str(exc)}
+        st.rerun()
+    except PostHogError as exc:
+        st.session_state[f"{key}_errors"] = {"form": f"Not started: {explain(exc)}"}
+        st.rerun()
+    data.forget_batch_export(client, export.id)
+    span = f"{start or 'the beginning of time'} → {end}"
+    st.session_state[f"{key.removesuffix('_new')}_flash"] = f"Backfill started for {span}."
+    st.rerun()
+
+
+def _aware(day, moment: time | None, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, moment or time(0), zone)
+
+
+def example() -> None:
+    from components.shared.connection import get_client
+
+    client = get_client()
+    export = next(x for x in data.batch_exports(client) if x.name.startswith("BigQuery"))
+    render(client, export, key="example_backfills")

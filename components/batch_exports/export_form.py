@@ -1,0 +1,462 @@
+"""Batch export forms: a form per destination type for creating, the same fields for editing,
+and "Test configuration" that runs PostHog's destination checks before anything is saved.
+
+Secrets use password inputs. When editing, PostHog never sends a stored secret back and merges
+what is sent, so a blank secret means "keep the stored one" and only changed fields are sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import available_timezones
+
+import streamlit as st
+
+from components.batch_exports import test_steps
+from components.batch_exports.export_list import destination_label
+from components.shared import data
+from components.shared.feedback import explain, field_error, show_error
+from components.shared.text import plain
+from services import PostHogClient
+from services.batch_exports import (
+    DESTINATION_FIELDS,
+    DESTINATION_TYPES,
+    INTEGRATION_DESTINATIONS,
+    INTERVALS,
+    MODELS,
+    ConfigField,
+    changes_for,
+    describe_changes,
+)
+from services.errors import PostHogError, ValidationFailed
+from services.models import BatchExport
+
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+INTERVAL_LABELS = {
+    "hour": "Hourly",
+    "day": "Daily",
+    "week": "Weekly",
+    "every 5 minutes": "Every 5 minutes",
+    "every 15 minutes": "Every 15 minutes",
+}
+PENDING_SAVE = "be_pending_save"
+COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "Asia/Tokyo")
+
+
+def _timezones(current: str | None) -> list[str]:
+    zones = set(available_timezones()) or set(COMMON_ZONES)
+    return sorted(zones | {current or "UTC"})
+
+
+# --- fields ----------------------------------------------------------------------------------
+
+
+def _config_field(field: ConfigField, stored: Any, *, key: str, editing: bool) -> Any:
+    widget = f"{key}_cfg_{field.key}"
+    label = field.label + (" *" if field.required and not (editing and field.secret) else "")
+    if field.secret:
+        value = st.text_input(
+            label,
+            type="password",
+            key=widget,
+            placeholder="Stored: leave blank to keep it" if editing else "",
+            help="Secret: PostHog never shows it again once saved."
+            + (" Blank keeps the stored value." if editing else ""),
+        )
+    elif field.kind == "number":
+        value = st.number_input(
+            label, value=stored if isinstance(stored, int) else None, step=1, key=widget
+        )
+        value = int(value) if value is not None else None
+    elif field.kind == "bool":
+        value = st.checkbox(label, value=bool(stored), key=widget, help=field.help or None)
+    elif field.kind == "choice":
+        options = list(field.choices)
+        if stored not in options and stored is not None:
+            options.append(stored)
+        index = options.index(stored) if stored in options else 0
+        value = st.selectbox(
+            label, options, index=index, key=widget, format_func=lambda v: v or "None"
+        )
+    else:
+        value = st.text_input(
+            label, value=stored or "", key=widget, help=field.help or None
+        ).strip()
+    field_error(key, f"config.{field.key}")
+    return value
+
+
+def config_fields(
+    destination_type: str, stored: dict[str, Any], *, key: str, editing: bool
+) -> dict[str, Any]:
+    """The destination's fields in two columns; returns the values as typed."""
+    fields = DESTINATION_FIELDS.get(destination_type, ())
+    if not fields:
+        st.caption("This destination has no settings.")
+        return {}
+    values: dict[str, Any] = {}
+    cols = st.columns(2)
+    for index, field in enumerate(fields):
+        with cols[index % 2]:
+            values[field.key] = _config_field(
+                field, stored.get(field.key), key=key, editing=editing
+            )
+    return values
+
+
+def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
+    """Interval, model, offsets, timezone, start and end, filters and HogQL query."""
+    values: dict[str, Any] = {}
+    cols = st.columns(3)
+    current = export.interval if export else "hour"
+    values["interval"] = cols[0].selectbox(
+        "Interval",
+        INTERVALS,
+        index=INTERVALS.index(current) if current in INTERVALS else 0,
+        format_func=INTERVAL_LABELS.get,
+        key=f"{key}_interval",
+        help="Every 5 or 15 minutes needs PostHog's high-frequency exports on for the project.",
+    )
+    with cols[0]:
+        field_error(key, "interval")
+    model = export.model if export and export.model else "events"
+    values["model"] = cols[1].selectbox(
+        "Model",
+        MODELS,
+        index=MODELS.index(model) if model in MODELS else 0,
+        key=f"{key}_model",
+        help="What is exported. HTTP destinations export events only.",
+    )
+    with cols[1]:
+        field_error(key, "model")
+    zones = _timezones(export.timezone if export else "UTC")
+    values["timezone"] = cols[2].selectbox(
+        "Timezone",
+        zones,
+        index=zones.index((export.timezone if export else None) or "UTC"),
+        key=f"{key}_timezone",
+        help="Daily and weekly intervals start at midnight in this timezone.",
+    )
+    interval = values["interval"]
+    offsets = st.columns(3)
+    # an unset offset stays unset when editing, so saving sends nothing for it
+    if interval == "week":
+        day = export.offset_day if export else 0
+        values["offset_day"] = offsets[0].selectbox(
+            "Runs on",
+            range(7),
+            index=day,
+            format_func=lambda d: WEEKDAYS[d],
+            key=f"{key}_offset_day",
+            placeholder="Sunday (default)",
+        )
+    else:
+        values["offset_day"] = None
+    if interval in ("day", "week"):
+        values["offset_hour"] = offsets[1].number_input(
+            "Starts at hour",
+            0,
+            23,
+            export.offset_hour if export else 0,
+            key=f"{key}_offset_hour",
+            placeholder="0 (midnight, default)",
+            help="Shift the start of each day by this many hours.",
+        )
+    else:
+        values["offset_hour"] = None
+    with offsets[2]:
+        field_error(key, "offset_day")
+        field_error(key, "offset_hour")
+    bounds = st.columns(2)
+    start = bounds[0].date_input(
+        "Start (optional)",
+        value=export.start_at.date() if export and export.start_at else None,
+        key=f"{key}_start",
+        help="No runs before this date.",
+    )
+    end = bounds[1].date_input(
+        "End (optional)",
+        value=export.end_at.date() if export and export.end_at else None,
+        key=f"{key}_end",
+        help="No runs after this date: the export then shows as Ended.",
+    )
+    values["start_at"] = _as_iso(start)
+    values["end_at"] = _as_iso(end)
+    with bounds[1]:
+        field_error(key, "end_at")
+    with st.expander("Filters and HogQL query (advanced)"):
+        current_filters = export.filters if export else None
+        text = st.text_area(
+            "Filters (JSON list of property filters)",
+            value=json.dumps(current_filters, indent=2) if current_filters else "",
+            key=f"{key}_filters",
+            placeholder='[{"key": "$browser", "type": "event", "operator": "exact", '
+            '"value": ["Chrome"]}]',
+        )
+        values["filters"] = text
+        field_error(key, "filters")
+        values["hogql_query"] = st.text_area(
+            "HogQL query (optional)",
+            value=(export.hogql_query or "") if export else "",
+            key=f"{key}_hogql",
+            help="A custom SELECT that defines the exported columns.",
+        ).strip()
+        field_error(key, "hogql_query")
+    return values
+
+
+def _as_iso(day: date | None) -> str | None:
+    if day is None:
+        return None
+    return datetime.combine(day, time.min, UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- checks before sending --------------------------------------------------------------------
+
+
+def problems(
+    destination_type: str,
+    name: str,
+    config: dict[str, Any],
+    schedule: dict[str, Any],
+    *,
+    editing: bool,
+) -> tuple[dict[str, str], Any]:
+    """Field → message for everything PostHog would reject, and the parsed filters."""
+    found: dict[str, str] = {}
+    if not name.strip():
+        found["name"] = "Give the export a name."
+    for field in DESTINATION_FIELDS.get(destination_type, ()):
+        if editing and field.secret:
+            continue
+        if field.required and config.get(field.key) in (None, ""):
+            found[f"config.{field.key}"] = f"{field.label} is required."
+    if destination_type == "HTTP" and schedule.get("model") != "events":
+        found["model"] = "HTTP destinations export events only."
+    start, end = schedule.get("start_at"), schedule.get("end_at")
+    if start and end and start >= end:
+        found["end_at"] = "The end must be after the start."
+    filters: Any = None
+    text = (schedule.get("filters") or "").strip()
+    if text:
+        try:
+            filters = json.loads(text)
+        except ValueError as exc:
+            found["filters"] = f"Not valid JSON: {exc.msg} (line {exc.lineno})."
+        else:
+            if not isinstance(filters, list) or not all(
+                isinstance(f, dict) and "key" in f and "type" in f for f in filters
+            ):
+                found["filters"] = 'Give a list of filters, each with a "key" and a "type".'
+    query = schedule.get("hogql_query") or ""
+    if query and not re.match(r"(?is)^\s*select\b", query):
+        found["hogql_query"] = "A HogQL query starts with SELECT."
+    return found, filters
+
+
+def field_for(error: ValidationFailed) -> str:
+    """Where a PostHog 400 belongs: `destination__config` naming 'bucket_name' → that field."""
+    attr = error.attr or ""
+    if attr.startswith("destination__config"):
+        quoted = re.findall(r"'([a-z_]+)'", error.detail or "")
+        return f"config.{quoted[0]}" if quoted else "config"
+    if attr.startswith("filters"):
+        return "filters"
+    return attr or "form"
+
+
+# --- create --------------------------------------------------------------------------------
+
+
+def render_create(client: PostHogClient, *, key: str = "be_create") -> None:
+    st.caption("A new export starts paused unless you say otherwise, so you can test it first.")
+    destination_type = st.selectbox(
+        "Destination",
+        DESTINATION_TYPES,
+        format_func=destination_label,
+        key=f"{key}_type",
+    )
+    name = st.text_input("Name *", key=f"{key}_name")
+    field_error(key, "name")
+    st.subheader("Destination settings", divider="gray", anchor=False)
+    if destination_type in INTEGRATION_DESTINATIONS:
+        integration = st.number_input(
+            "Integration id (optional)",
+            value=None,
+            step=1,
+            key=f"{key}_integration",
+            help="Newer PostHog keeps these credentials in an integration (Settings → "
+            "Integrations). Give its id to use it instead of keys typed here.",
+        )
+    else:
+        integration = None
+    config = config_fields(destination_type, {}, key=key, editing=False)
+    field_error(key, "config")
+    st.subheader("Schedule", divider="gray", anchor=False)
+    schedule = schedule_fields(None, key=key)
+    start_running = st.checkbox("Start running as soon as it is created", key=f"{key}_running")
+    field_error(key, "form")
+    clean = {k: v for k, v in config.items() if v not in (None, "")}
+    test, create = st.columns(2)
+    if test.button("Test configuration", key=f"{key}_test", icon=":material/checklist:"):
+        found, _ = problems(destination_type, name or "unsaved", config, schedule, editing=False)
+        found.pop("name", None)
+        st.session_state[f"{key}_errors"] = found
+        if found:
+            st.rerun()
+        st.session_state[f"{key}_testing"] = (destination_type, clean)
+    testing = st.session_state.get(f"{key}_testing")
+    if testing and testing[0] == destination_type:
+        test_steps.run_new(client, destination_type, testing[1], key=f"{key}_steps")
+    if create.button("Create export", type="primary", key=f"{key}_submit"):
+        found, filters = problems(destination_type, name, config, schedule, editing=False)
+        st.session_state[f"{key}_errors"] = found
+        if found:
+            st.rerun()
+        export = dict(name=name.strip(), config=clean, filters=filters, running=start_running)
+        _create(client, destination_type, export, schedule, integration, key)
+
+
+def _create(client, destination_type, export, schedule, integration, key) -> None:
+    try:
+        created = client.batch_exports.create(
+            name=export["name"],
+            destination_type=destination_type,
+            config=export["config"],
+            interval=schedule["interval"],
+            model=schedule["model"],
+            paused=not export["running"],
+            integration_id=int(integration) if integration is not None else None,
+            timezone=schedule["timezone"],
+            offset_day=schedule["offset_day"],
+            offset_hour=schedule["offset_hour"],
+            start_at=schedule["start_at"],
+            end_at=schedule["end_at"],
+            filters=export["filters"],
+            hogql_query=schedule["hogql_query"] or None,
+        )
+    except ValidationFailed as exc:
+        st.session_state[f"{key}_errors"] = {field_for(exc): exc.detail or str(exc)}
+        st.rerun()
+    except PostHogError as exc:
+        show_error(exc)
+        return
+    data.forget_batch_export(client)
+    st.session_state.pop(f"{key}_errors", None)
+    st.session_state.pop(f"{key}_testing", None)
+    st.toast(plain(f"Created {created.name}."), icon=":material/check:")
+    st.query_params["id"] = created.id
+    st.rerun()
+
+
+# --- edit ------------------------------------------------------------------------------------
+
+
+def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_edit") -> None:
+    dtype = export.destination.type
+    if dtype in ("S3", "Workflows"):
+        why = (
+            "Legacy S3 exports can no longer be changed: PostHog accepts only AwsS3 or "
+            "S3Compatible now. Create a new export to change the settings."
+            if dtype == "S3"
+            else "This export is managed by PostHog for a hog function's backfills."
+        )
+        st.info(why, icon=":material/lock:")
+        st.json(export.destination.config)
+        return
+    version = export.last_updated_at.timestamp() if export.last_updated_at else 0
+    form_key = f"{key}_{export.id}_{version:.0f}"  # fields follow the server after a save
+    conflict = st.session_state.pop(f"{key}_conflict", None)
+    if conflict:
+        st.warning(
+            "Someone changed this export since you opened it, so nothing was saved. The form "
+            "now shows their version; your changes were:",
+            icon=":material/sync_problem:",
+        )
+        st.table(conflict)
+    name = st.text_input("Name", value=export.name, key=f"{form_key}_name")
+    field_error(form_key, "name")
+    st.markdown(f"**Destination:** {destination_label(dtype)} (cannot be changed)")
+    st.caption(
+        "Secrets are never shown. A blank secret keeps the stored one: PostHog merges what you "
+        "send with what it has, so only the fields you change are sent."
+    )
+    config = config_fields(dtype, export.destination.config, key=form_key, editing=True)
+    field_error(form_key, "config")
+    st.subheader("Schedule", divider="gray", anchor=False)
+    schedule = schedule_fields(export, key=form_key)
+    field_error(form_key, "form")
+    if st.button("Review and save", type="primary", key=f"{form_key}_save"):
+        found, filters = problems(dtype, name, config, schedule, editing=True)
+        st.session_state[f"{form_key}_errors"] = found
+        if found:
+            st.rerun()
+        edited = {**schedule, "name": name.strip(), "config": config, "filters": filters}
+        if edited["hogql_query"] == "" and not export.hogql_query:
+            edited.pop("hogql_query")
+        body = changes_for(export, edited)
+        if not body:
+            st.info("Nothing changed.")
+        else:
+            st.session_state[PENDING_SAVE] = (export.id, body, form_key)
+    pending = st.session_state.get(PENDING_SAVE)
+    if pending and pending[0] == export.id and pending[2] == form_key:
+        _confirm_save(client, export, pending[1], form_key, key)
+
+
+def _forget_pending_save() -> None:
+    st.session_state.pop(PENDING_SAVE, None)
+
+
+@st.dialog("Save these changes?", width="large", on_dismiss=_forget_pending_save)
+def _confirm_save(
+    client: PostHogClient, export: BatchExport, body: dict, form_key: str, key: str
+) -> None:
+    st.table(_rows(export, body))
+    if st.button("Save", type="primary", key=f"{form_key}_confirm"):
+        _forget_pending_save()
+        try:
+            current = client.batch_exports.get(export.id)
+        except PostHogError as exc:
+            show_error(exc)
+            return
+        if current.last_updated_at != export.last_updated_at:
+            st.session_state[f"{key}_conflict"] = _rows(export, body)
+            data.forget_batch_export(client, export.id)
+            st.rerun()
+        try:
+            client.batch_exports.update(export.id, body)
+        except ValidationFailed as exc:
+            st.session_state[f"{form_key}_errors"] = {field_for(exc): exc.detail or str(exc)}
+            st.rerun()
+        except PostHogError as exc:
+            st.error(plain(f"Not saved: {explain(exc)}"), icon=":material/error:")
+            data.forget_batch_export(client, export.id)
+            return
+        data.forget_batch_export(client, export.id)
+        st.toast(plain(f"Saved {export.name}."), icon=":material/check:")
+        st.rerun()
+
+
+def _rows(export: BatchExport, body: dict) -> list[dict[str, str]]:
+    return [
+        {"Field": field, "Now": _show(before), "After saving": _show(after)}
+        for field, before, after in describe_changes(export, body)
+    ]
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def example() -> None:
+    from components.shared.connection import get_client
+
+    render_create(get_client(), key="example_be_create")

@@ -1,0 +1,1 @@
+"""The console itself: sidebar, settings."""

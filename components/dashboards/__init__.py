@@ -1,0 +1,1 @@
+"""Dashboards: the list, one dashboard's detail, the create form and collaborators."""

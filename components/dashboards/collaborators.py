@@ -1,0 +1,186 @@
+"""Who may edit one dashboard besides its owner and the project admins: the invited
+collaborators, adding one from the project's members with "can edit", and removing one after
+a confirmation. PostHog's refusals (say, on a dashboard everyone can already edit) are put
+in plain words."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.dashboards.dashboard_list import refusal
+from components.shared import data
+from components.shared.feedback import record_write, show_flash
+from components.shared.text import plain
+from services import PostHogClient
+from services.analytics_models import EVERYONE_CAN_EDIT, Collaborator, Dashboard
+from services.dashboards import REFUSALS, project_members
+from services.errors import PostHogError
+from services.models import UserBasic
+
+PENDING = "dash_pending_collaborator_removal"
+FLASH = "dash_collaborator_flash"
+EVERYONE_NOTE = REFUSALS["lowest restriction level"]
+CANNOT_REMOVE = (
+    "PostHog does not remove collaborators from a dashboard everyone in the project can "
+    "edit. Switch it to “Only collaborators can edit” first, then remove them."
+)
+
+
+def _label(user: UserBasic) -> str:
+    return f"{user.display_name} ({user.email})" if user.email else user.display_name
+
+
+def to_frame(collaborators: list[Collaborator]) -> pd.DataFrame:
+    rows = [
+        {
+            "Name": c.user.display_name,
+            "Email": c.user.email or "",
+            "Level": "Can edit",
+            "Added": c.added_at,
+        }
+        for c in collaborators
+    ]
+    return pd.DataFrame(rows, columns=["Name", "Email", "Level", "Added"])
+
+
+def candidates(
+    client: PostHogClient, dashboard: Dashboard, current: list[Collaborator]
+) -> list[UserBasic]:
+    """Members seen in the project (creators of dashboards and insights, collaborators),
+    without the owner and those already collaborating."""
+    members = project_members(
+        data.dashboards(client), data.all_insights(client), collaborators=current
+    )
+    taken = {c.user.uuid for c in current}
+    if dashboard.created_by:
+        taken.add(dashboard.created_by.uuid)
+    return [m for m in members if m.uuid not in taken]
+
+
+def render(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_collab") -> None:
+    show_flash(FLASH)
+    owner = dashboard.created_by.display_name if dashboard.created_by else "its creator"
+    st.caption(
+        f"The owner ({plain(owner)}) and project admins can always edit. "
+        "Collaborators are the people invited to edit as well."
+    )
+    try:
+        current = data.collaborators(client, dashboard.id)
+    except PostHogError as exc:
+        st.error(
+            plain(f"Could not load the collaborators: {refusal(exc)}"), icon=":material/error:"
+        )
+        return
+    if current:
+        st.dataframe(
+            to_frame(current),
+            hide_index=True,
+            key=f"{key}_table",
+            column_config={"Added": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+        )
+    else:
+        st.caption("Nobody has been invited.")
+    if dashboard.restriction_level == EVERYONE_CAN_EDIT:
+        st.info(EVERYONE_NOTE, icon=":material/group:")
+    _add(client, dashboard, current, key)
+    if current:
+        _remove(dashboard, current, key)
+    pending = st.session_state.get(PENDING)
+    if pending and pending[0] == dashboard.id:
+        _confirm_removal(client, dashboard, pending[1])
+
+
+def _add(client: PostHogClient, dashboard: Dashboard, current: list[Collaborator], key) -> None:
+    try:
+        people = candidates(client, dashboard, current)
+    except PostHogError as exc:
+        st.error(plain(f"Could not list project members: {refusal(exc)}"), icon=":material/error:")
+        return
+    if not people:
+        st.caption("Everyone seen in this project already collaborates or owns the dashboard.")
+        return
+    by_uuid = {u.uuid: u for u in people}
+    pick, level, add = st.columns([4, 2, 2], vertical_alignment="bottom")
+    chosen = pick.selectbox(
+        "Invite a project member",
+        list(by_uuid),
+        format_func=lambda u: _label(by_uuid[u]),
+        key=f"{key}_{dashboard.id}_user",
+        help="Members seen in this project: creators of dashboards and insights, and "
+        "collaborators.",
+    )
+    level.selectbox(
+        "Access",
+        ["Can edit"],
+        key=f"{key}_{dashboard.id}_level",
+        help="PostHog only lets you invite editors: everyone in the project can view.",
+    )
+    if add.button(
+        "Add collaborator", key=f"{key}_{dashboard.id}_add", icon=":material/person_add:"
+    ):
+        user = by_uuid[chosen]
+        record_write(
+            FLASH,
+            lambda: client.dashboards.add_collaborator(dashboard.id, user.uuid),
+            done=f"{user.display_name} can now edit.",
+            failed=f"{user.display_name} was not added",
+            why=refusal,
+        )
+        data.forget_dashboard(client, dashboard.id)
+        st.rerun()
+
+
+def _remove(dashboard: Dashboard, current: list[Collaborator], key: str) -> None:
+    by_uuid = {c.user.uuid: c.user for c in current}
+    pick, remove = st.columns([4, 2], vertical_alignment="bottom")
+    chosen = pick.selectbox(
+        "Remove a collaborator",
+        list(by_uuid),
+        format_func=lambda u: _label(by_uuid[u]),
+        key=f"{key}_{dashboard.id}_remove_user",
+    )
+    if remove.button(
+        "Remove…", key=f"{key}_{dashboard.id}_remove", icon=":material/person_remove:"
+    ):
+        st.session_state[PENDING] = (dashboard.id, by_uuid[chosen])
+
+
+def _forget_pending() -> None:
+    st.session_state.pop(PENDING, None)
+
+
+def _removal_refusal(exc: Exception) -> str:
+    detail = getattr(exc, "detail", None) or ""
+    return CANNOT_REMOVE if "Cannot remove collaborators" in detail else refusal(exc)
+
+
+@st.dialog("Remove this collaborator?", on_dismiss=_forget_pending)
+def _confirm_removal(client: PostHogClient, dashboard: Dashboard, user: UserBasic) -> None:
+    st.markdown(
+        f"**{plain(user.display_name)}** will no longer be able to edit "
+        f"**{plain(dashboard.display_name)}** (they can still view it)."
+    )
+    confirm, cancel = st.columns(2)
+    if confirm.button("Remove", type="primary", key="dash_confirm_remove_collaborator"):
+        _forget_pending()
+        record_write(
+            FLASH,
+            lambda: client.dashboards.remove_collaborator(dashboard.id, user.uuid),
+            done=f"{user.display_name} can no longer edit.",
+            failed=f"{user.display_name} was not removed",
+            why=_removal_refusal,
+        )
+        data.forget_dashboard(client, dashboard.id)
+        st.rerun()
+    if cancel.button("Cancel", key="dash_cancel_remove_collaborator"):
+        _forget_pending()
+        st.rerun()
+
+
+def example() -> None:
+    from components.shared.connection import get_client
+
+    client = get_client()
+    dashboard = next(d for d in data.dashboards(client) if d.name == "Engineering health")
+    render(client, dashboard, key="example_collab")

@@ -1,0 +1,2 @@
+"""Hog functions: the list, one function's detail, its configuration form, switch, metrics,
+tests, transformation order and templates."""

@@ -1,0 +1,359 @@
+"""Edit a hog function without losing anything: a form built from the function, a diff of
+what will change, a re-read to catch someone else's edit, and a PATCH of only what changed.
+Secrets show "set" or "not set" and change only through an explicit "Replace secret"."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.shared import data
+from components.shared.feedback import show_error
+from components.shared.text import plain
+from services import PostHogClient
+from services.errors import PostHogError, ValidationFailed
+from services.hog_functions import (
+    changes_for,
+    describe_changes,
+    input_value,
+    inputs_payload,
+    secret_is_set,
+    secret_keys,
+)
+from services.models import HogFunction
+
+MAX_HOG_BYTES = 100 * 1024
+SERVER_ADDED = ("bytecode", "transpiled", "bytecode_error")
+MASKING = {
+    "Every time": None,
+    "Once per person per interval": "{person.id}",
+    "Once per person and event per interval": "{concat(person.id, event.event)}",
+}
+
+
+def _strip(value: Any) -> Any:
+    """Drop what PostHog adds on save (compiled bytecode), so an untouched field is equal."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in SERVER_ADDED}
+    return value
+
+
+def _json_field(label: str, value: Any, key: str, errors: dict, field: str, **kw) -> Any:
+    text = st.text_area(
+        label, json.dumps(value, indent=2) if value is not None else "", key=key, **kw
+    )
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        errors[field] = f"Not valid JSON: {exc.msg} (line {exc.lineno})."
+        return value
+
+
+def _field_error(messages: dict[str, str], field: str) -> None:
+    if field in messages:
+        st.error(plain(messages[field]), icon=":material/error:")
+
+
+def _widget_prefix(function: HogFunction, key: str) -> str:
+    version = function.updated_at.timestamp() if function.updated_at else 0
+    return f"{key}_{function.id}_{version:.0f}"
+
+
+def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form") -> dict:
+    """Render the form; return the configuration it currently describes (unsaved values
+    included), for test runs."""
+    prefix = _widget_prefix(function, key)
+    server_errors: dict[str, str] = st.session_state.get(f"{prefix}_server_errors", {})
+    errors: dict[str, str] = {}  # problems found here, before anything is sent
+    edited: dict[str, Any] = {}
+
+    name = st.text_input("Name", function.name, key=f"{prefix}_name", max_chars=400)
+    if not name.strip():
+        errors["name"] = "Give the function a name."
+    _field_error({**server_errors, **errors}, "name")
+    description = st.text_area(
+        "Description", function.description or "", key=f"{prefix}_desc", height=68
+    )
+    _field_error(server_errors, "description")
+    edited.update(name=name, description=description)
+    edited["icon_url"] = _icon_picker(client, function, prefix)
+
+    st.subheader("Inputs")
+    values, new_secrets = _inputs(function, prefix, errors, server_errors)
+
+    st.subheader("Trigger")
+    original_filters = _strip(function.filters) or {}
+    filters = _json_field(
+        "Filters (JSON: events, actions, properties, filter_test_accounts)",
+        original_filters,
+        f"{prefix}_filters",
+        errors,
+        "filters",
+        height=150,
+    )
+    _field_error({**server_errors, **errors}, "filters")
+    if filters != original_filters:
+        edited["filters"] = filters
+    masking = _masking(function, prefix, errors)
+    _field_error({**server_errors, **errors}, "masking")
+    if masking != _strip(function.masking):
+        edited["masking"] = masking
+    if function.type in ("destination", "site_destination"):
+        mappings = _json_field(
+            "Mappings (JSON list)",
+            function.mappings,
+            f"{prefix}_mappings",
+            errors,
+            "mappings",
+            height=120,
+        )
+        _field_error({**server_errors, **errors}, "mappings")
+        if mappings != function.mappings:
+            edited["mappings"] = mappings
+    if function.type == "transformation":
+        order = st.number_input(
+            "Execution order",
+            min_value=0,
+            step=1,
+            value=function.execution_order,
+            key=f"{prefix}_order",
+        )
+        if order != function.execution_order:
+            edited["execution_order"] = None if order is None else int(order)
+
+    st.subheader("Source")
+    hog = st.text_area("Hog source", function.hog or "", key=f"{prefix}_hog", height=260)
+    if len(hog.encode()) > MAX_HOG_BYTES:
+        errors["hog"] = f"The source is {len(hog.encode()) // 1024} KB; PostHog allows 100 KB."
+    _field_error({**server_errors, **errors}, "hog")
+    edited["hog"] = hog
+
+    edited = {
+        k: v
+        for k, v in edited.items()
+        if k in ("filters", "masking", "mappings", "execution_order") or v != getattr(function, k)
+    }
+    _save_controls(client, function, prefix, edited, values, new_secrets, errors, server_errors)
+    return _configuration(function, edited, values, new_secrets)
+
+
+def _icon_picker(client: PostHogClient, function: HogFunction, prefix: str) -> str | None:
+    with st.expander("Icon", icon=":material/image:"):
+        if function.icon_url:
+            st.caption(plain(f"Current: {function.icon_url}"))
+        query = st.text_input("Search icons", key=f"{prefix}_icon_q", placeholder="e.g. slack")
+        if not query.strip():
+            return function.icon_url
+        try:
+            icons = client.hog_functions.icons(query=query)
+        except PostHogError as exc:
+            show_error(exc)
+            return function.icon_url
+        if not icons:
+            st.caption("No icon matches.")
+            return function.icon_url
+        chosen = st.selectbox(
+            "Icon",
+            icons,
+            format_func=lambda i: f"{i['name']} ({i['id']})",
+            key=f"{prefix}_icon_pick",
+            index=None,
+        )
+        if chosen is None:
+            return function.icon_url
+        try:
+            content, _ = client.hog_functions.icon(icon_id=chosen["id"])
+            st.image(content, width=32, caption="Preview")
+        except PostHogError as exc:
+            show_error(exc)
+        return chosen["url"]
+
+
+def _inputs(function: HogFunction, prefix: str, errors: dict, server_errors: dict):
+    values: dict[str, Any] = {}
+    new_secrets: dict[str, str] = {}
+    secrets = secret_keys(function)
+    schema = function.inputs_schema or []
+    if not schema:
+        st.caption("This function has no inputs.")
+    for item in schema:
+        field, label = item["key"], item.get("label") or item["key"]
+        widget = f"{prefix}_in_{field}"
+        help_text = item.get("description") or None
+        label = f"{label} *" if item.get("required") else label
+        if field in secrets:
+            state = "set" if secret_is_set(function, field) else "not set"
+            st.markdown(f"**{plain(label)}** · secret, {state}")
+            if st.checkbox("Replace secret", key=f"{widget}_replace"):
+                new_value = st.text_input(
+                    f"New value for {label}", type="password", key=widget, help=help_text
+                )
+                if not new_value:
+                    errors[f"inputs__{field}"] = "Enter the new secret, or untick Replace."
+                new_secrets[field] = new_value
+            elif item.get("required") and state == "not set":
+                errors[f"inputs__{field}"] = "This secret is required: tick Replace secret."
+        else:
+            current = input_value(function, field)
+            kind = item.get("type")
+            if kind == "boolean":
+                values[field] = st.checkbox(label, bool(current), key=widget, help=help_text)
+            elif kind == "number":
+                values[field] = st.number_input(label, value=current, key=widget, help=help_text)
+            elif kind == "choice" and item.get("choices"):
+                options = [c.get("value") for c in item["choices"]]
+                index = options.index(current) if current in options else None
+                values[field] = st.selectbox(
+                    label, options, index=index, key=widget, help=help_text
+                )
+            elif kind in ("json", "dictionary") or isinstance(current, (dict, list)):
+                values[field] = _json_field(
+                    label, current, widget, errors, f"inputs__{field}", height=100
+                )
+            else:
+                text = "" if current is None else str(current)
+                values[field] = st.text_input(label, text, key=widget, help=help_text)
+            if item.get("required") and values[field] in (None, ""):
+                errors[f"inputs__{field}"] = "This field is required."
+        _field_error({**server_errors, **errors}, f"inputs__{field}")
+    return values, new_secrets
+
+
+def _masking(function: HogFunction, prefix: str, errors: dict) -> dict | None:
+    current = function.masking or {}
+    choices = list(MASKING)
+    known = {v: k for k, v in MASKING.items()}
+    if current.get("hash") and current["hash"] not in known:
+        choices.append("Custom")
+    default = known.get(current.get("hash"), "Custom") if current else "Every time"
+    choice = st.radio(
+        "Run",
+        choices,
+        index=choices.index(default),
+        horizontal=True,
+        key=f"{prefix}_mask",
+        help="Masking runs the function at most once per person (or per person "
+        "and event) within the interval; later matches are skipped.",
+    )
+    if choice == "Every time":
+        return None
+    ttl = st.number_input(
+        "Interval (seconds, 60 to 86,400)",
+        value=int(current.get("ttl") or 3600),
+        step=60,
+        key=f"{prefix}_mask_ttl",
+    )
+    if not 60 <= ttl <= 86400:
+        errors["masking"] = "The interval must be between 60 seconds and 24 hours (86,400)."
+    threshold = current.get("threshold")
+    hash_ = MASKING.get(choice) or current.get("hash")
+    return {"ttl": int(ttl), "threshold": threshold, "hash": hash_}
+
+
+def _configuration(function, edited, values, new_secrets) -> dict:
+    changes = changes_for(function, edited, input_values=values, new_secrets=new_secrets)
+    config = {
+        "type": function.type,
+        "name": function.name,
+        "hog": function.hog,
+        "inputs_schema": function.inputs_schema or [],
+        "filters": _strip(function.filters),
+        "masking": _strip(function.masking),
+        "mappings": function.mappings,
+        "inputs": inputs_payload(function, values, new_secrets),
+    }
+    config.update(changes)
+    return config
+
+
+def _save_controls(client, function, prefix, edited, values, new_secrets, errors, server_errors):
+    st.divider()
+    changes = changes_for(function, edited, input_values=values, new_secrets=new_secrets)
+    review_key = f"{prefix}_review"
+    if errors:
+        st.warning("Fix the fields marked above before saving.", icon=":material/edit:")
+        return
+    if not changes:
+        st.caption("No unsaved changes.")
+        st.session_state.pop(review_key, None)
+        return
+    rows = describe_changes(function, changes)
+    st.markdown(f"**{len(rows)} unsaved change{'s' if len(rows) != 1 else ''}**")
+    st.dataframe(
+        pd.DataFrame(
+            [(f, _show(b), _show(a)) for f, b, a in rows], columns=["Field", "Before", "After"]
+        ),
+        hide_index=True,
+        key=f"{prefix}_diff",
+    )
+    if st.button("Save changes", type="primary", key=f"{prefix}_save", icon=":material/save:"):
+        _save(client, function, prefix, changes)
+    conflict = st.session_state.get(f"{prefix}_conflict")
+    if conflict:
+        st.error(plain(conflict), icon=":material/sync_problem:")
+        if st.button("Reload the latest version", key=f"{prefix}_reload"):
+            st.session_state.pop(f"{prefix}_conflict", None)
+            data.forget_hog_function(client, function.id)
+            st.rerun()
+
+
+def _save(client: PostHogClient, function: HogFunction, prefix: str, changes: dict) -> None:
+    errors_key = f"{prefix}_server_errors"
+    try:
+        latest = client.hog_functions.get(function.id)
+    except PostHogError as exc:
+        show_error(exc)
+        return
+    if latest.updated_at != function.updated_at:
+        who = latest.created_by.display_name if latest.created_by else "someone"
+        st.session_state[f"{prefix}_conflict"] = (
+            f"This function was changed in PostHog at {latest.updated_at:%Y-%m-%d %H:%M} UTC "
+            f"since you opened it (it was created by {who}). Nothing was saved. Reload to see "
+            "the latest version, then make your change again."
+        )
+        st.rerun()
+    try:
+        client.hog_functions.update(function.id, changes)
+    except ValidationFailed as exc:
+        st.session_state[errors_key] = {_form_field(exc.attr): exc.detail or str(exc)}
+        if not exc.attr:
+            show_error(exc)
+            return
+        st.rerun()
+    except PostHogError as exc:
+        show_error(exc)
+        if exc.outcome_unknown:
+            data.forget_hog_function(client, function.id)
+        return
+    st.session_state.pop(errors_key, None)
+    data.forget_hog_function(client, function.id)
+    st.toast(plain(f"Saved {function.name}."), icon=":material/check:")
+    st.rerun()
+
+
+def _form_field(attr: str | None) -> str:
+    """PostHog's `attr` (`inputs__url`, `masking__ttl`) → the form field it belongs to."""
+    if not attr:
+        return "__all__"
+    if attr.startswith("inputs__"):
+        return "inputs__" + attr.split("__")[1]
+    return attr.split("__")[0]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return "" if value is None else str(value)
+
+
+def example() -> None:
+    from components.shared.connection import get_client
+
+    client = get_client()
+    function = next(f for f in data.hog_functions(client) if f.type == "destination")
+    render(client, data.hog_function(client, function.id), key="example_form")

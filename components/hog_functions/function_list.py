@@ -1,0 +1,183 @@
+"""The hog functions list: every function of the project with its health and 7-day delivery,
+filters, sorting by failure rate, CSV download, and per-function actions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.hog_functions import health
+from components.hog_functions import switch as function_switch
+from components.shared import data
+from components.shared.tables import download_csv, pick_row, row_actions
+from components.shared.text import plain
+from services import HEALTH_STATES, PostHogClient, health_of
+from services.models import HogFunction
+
+TYPE_LABELS = {
+    "destination": "Destinations",
+    "transformation": "Transformations",
+    "site_destination": "Site destinations",
+    "site_app": "Site apps",
+    "internal_destination": "Internal destinations",
+    "source_webhook": "Source webhooks",
+}
+SORTS = {
+    "Failure rate (highest first)": ("Failure rate", False),
+    "Failed events (most first)": ("Failed 7d", False),
+    "Name": ("Name", True),
+    "Last updated": ("Updated", False),
+    "Execution order": ("Order", True),
+}
+
+
+def _creator(function: HogFunction) -> str:
+    return function.created_by.display_name if function.created_by else "Unknown"
+
+
+def filter_functions(
+    functions: list[HogFunction],
+    *,
+    types: list[str],
+    healths: list[str],
+    text: str,
+    creator: str | None,
+) -> list[HogFunction]:
+    text = text.strip().lower()
+    return [
+        f
+        for f in functions
+        if (not types or f.type in types)
+        and (not healths or health_of(f) in healths)
+        and (not text or text in f"{f.name} {f.description or ''}".lower())
+        and (not creator or _creator(f) == creator)
+    ]
+
+
+def to_frame(
+    functions: list[HogFunction], totals: dict[str, dict[str, int]], host: str
+) -> pd.DataFrame:
+    rows = []
+    for f in functions:
+        t = totals.get(f.id)
+        succeeded = t.get("success", 0) if t is not None else None
+        failed = t.get("failure", 0) if t is not None else None
+        attempted = (succeeded or 0) + (failed or 0)
+        icon = f.icon_url if (f.icon_url or "").startswith("http") else None
+        if f.icon_url and f.icon_url.startswith("/static/"):
+            icon = host + f.icon_url  # PostHog serves these without authentication
+        rows.append(
+            {
+                "id": f.id,
+                "Icon": icon,
+                "Name": f.name,
+                "Description": f.description or "",
+                "Type": TYPE_LABELS.get(f.type or "", f.type or ""),
+                "Health": health.label(health_of(f)),
+                "Enabled": f.enabled,
+                "Order": f.execution_order,
+                "Succeeded 7d": succeeded,
+                "Failed 7d": failed,
+                "Failure rate": (failed / attempted) if attempted else None,
+                "Updated": f.updated_at,
+                "Created by": _creator(f),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "Icon",
+            "Name",
+            "Description",
+            "Type",
+            "Health",
+            "Enabled",
+            "Order",
+            "Succeeded 7d",
+            "Failed 7d",
+            "Failure rate",
+            "Updated",
+            "Created by",
+        ],
+    )
+    # nullable integers: blank, not "None", where there is no value
+    return frame.astype({"Order": "Int64", "Succeeded 7d": "Int64", "Failed 7d": "Int64"})
+
+
+def render(client: PostHogClient, *, key: str = "hf_list") -> None:
+    with st.spinner("Loading hog functions…"):
+        functions = data.hog_functions(client)
+    creators = sorted({_creator(f) for f in functions})
+    cols = st.columns([3, 2, 3, 2])
+    types = cols[0].multiselect(
+        "Type",
+        list(TYPE_LABELS),
+        format_func=TYPE_LABELS.get,
+        key=f"{key}_types",
+        placeholder="All types",
+    )
+    healths = cols[1].multiselect(
+        "Health", HEALTH_STATES, key=f"{key}_health", placeholder="Any health"
+    )
+    text = cols[2].text_input("Search", key=f"{key}_search", placeholder="Name or description")
+    creator = cols[3].selectbox(
+        "Created by", creators, index=None, key=f"{key}_creator", placeholder="Anyone"
+    )
+    shown = filter_functions(functions, types=types, healths=healths, text=text, creator=creator)
+    totals, failures = data.seven_day_totals(client, [f.id for f in shown])
+    if failures:
+        first = next(iter(failures.values()))
+        st.warning(
+            plain(f"7-day totals could not be loaded for {len(failures)} functions: ")
+            + plain(str(first)),
+            icon=":material/warning:",
+        )
+    frame = to_frame(shown, totals, client.host)
+    sort_label = st.selectbox("Sort by", list(SORTS), key=f"{key}_sort")
+    column, ascending = SORTS[sort_label]
+    frame = frame.sort_values(column, ascending=ascending, na_position="last", kind="stable")
+    frame = frame.reset_index(drop=True)
+
+    summary = st.columns([4, 1])
+    failing = sum(1 for f in shown if health_of(f) in ("Degraded", "Disabled by PostHog"))
+    summary[0].caption(
+        f"{len(shown)} of {len(functions)} functions · {failing} degraded or disabled by PostHog"
+    )
+    download_csv(
+        summary[1], frame.drop(columns=["Icon"]), file_name="hog-functions.csv", key=f"{key}_csv"
+    )
+    selected_id = pick_row(
+        frame,
+        key=f"{key}_table",
+        column_config={
+            "Icon": st.column_config.ImageColumn("", width="small"),
+            "Order": st.column_config.NumberColumn(format="%d", width="small"),
+            "Name": st.column_config.TextColumn(width="medium"),
+            "Description": st.column_config.TextColumn(width="medium"),
+            "Failure rate": st.column_config.ProgressColumn(
+                format="percent", min_value=0.0, max_value=1.0, width="small"
+            ),
+            "Updated": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        },
+    )
+    if selected_id is None:
+        st.caption("Select a row to switch the function on or off or open its details.")
+    else:
+        _actions(client, next(f for f in shown if f.id == selected_id), key=key)
+    function_switch.render_feedback(client)
+
+
+def _actions(client: PostHogClient, function: HogFunction, *, key: str) -> None:
+    row_actions(
+        function.name,
+        function.id,
+        key=key,
+        switch=lambda: function_switch.render(client, function, key=f"{key}_switch"),
+    )
+
+
+def example() -> None:
+    from components.shared.connection import get_client
+
+    render(get_client(), key="example_list")

@@ -1,0 +1,1 @@
+"""Insights: the list, one insight's detail, the create form and the activity log."""

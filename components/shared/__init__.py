@@ -1,0 +1,1 @@
+"""Pieces every resource uses: the connection, cached reads, messages, tables, text."""

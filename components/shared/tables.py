@@ -1,0 +1,143 @@
+"""Tables an operator picks a row from, their CSV download, and page controls for lists
+that PostHog pages on the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.shared.feedback import show_error
+from components.shared.text import plain
+from services.errors import PostHogError
+
+
+def download_csv(target: Any, frame: pd.DataFrame, *, file_name: str, key: str) -> None:
+    target.download_button(
+        "Download CSV",
+        frame.to_csv(index=False).encode(),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def pick_row(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    hidden: tuple[str, ...] = ("id",),
+    column_config: dict[str, Any] | None = None,
+) -> str | None:
+    """Show the table with single-row selection; the `id` of the chosen row. A table of one
+    row (say, after a search) selects it."""
+    event = st.dataframe(
+        frame,
+        hide_index=True,
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+        column_order=[c for c in frame.columns if c not in hidden],
+        column_config=column_config,
+    )
+    rows = event.selection.rows if event and event.selection else []
+    if rows:
+        return frame.iloc[rows[0]]["id"]
+    return frame.iloc[0]["id"] if len(frame) == 1 else None
+
+
+def row_actions(name: str, object_id: object, *, key: str, switch=None) -> None:
+    """Under a table, the picked row: its name, an optional switch (a function drawing it)
+    and "Open details", which opens the detail view (`?id=`)."""
+    with st.container(border=True, key=f"{key}_actions"):
+        label, toggle, open_ = st.columns([5, 2, 2], vertical_alignment="center")
+        label.markdown(f"**{plain(name)}**")
+        if switch is not None:
+            with toggle:
+                switch()
+        if open_.button("Open details", key=f"{key}_open", icon=":material/open_in_new:"):
+            st.query_params["id"] = str(object_id)
+            st.rerun()
+
+
+def download_all_csv(
+    target: Any,
+    shown: pd.DataFrame,
+    load_all: Callable[[], pd.DataFrame],
+    *,
+    complete: bool,
+    total: int,
+    what: str,
+    file_name: str,
+    key: str,
+) -> None:
+    """A CSV of every row matching the filters: the rows shown when they are `complete`,
+    otherwise all `total` are fetched only when the operator asks. `what` names the
+    filters, so changing them asks again."""
+    if complete:
+        download_csv(target, shown, file_name=file_name, key=f"{key}_csv")
+        return
+    if st.session_state.get(f"{key}_csv_for") != what:
+        target.button(
+            f"Prepare CSV of all {total}",
+            key=f"{key}_csv_prepare",
+            icon=":material/download:",
+            on_click=lambda: st.session_state.update({f"{key}_csv_for": what}),
+        )
+        return
+    try:
+        with st.spinner(f"Loading all {total} rows…"):
+            frame = load_all()
+    except PostHogError as exc:
+        show_error(exc)
+        return
+    download_csv(target, frame, file_name=file_name, key=f"{key}_csv")
+
+
+def current_page(key: str) -> int:
+    """The 1-based page the operator is on (before the page is fetched)."""
+    return max(1, int(st.session_state.get(f"{key}_page", 1)))
+
+
+def reset_page(key: str) -> None:
+    """Back to the first page: a callback for the filters of a paged list."""
+    st.session_state[f"{key}_page"] = 1
+
+
+def _step(key: str, delta: int) -> None:
+    st.session_state[f"{key}_page"] = current_page(key) + delta
+
+
+def page_controls(page: int, page_count: int, *, key: str) -> None:
+    """Previous, the page number and Next under a server-paged table. Call after the page
+    is fetched, with the page shown; `current_page(key)` reads the choice on the next run."""
+    page_count = max(1, page_count)
+    st.session_state[f"{key}_page"] = min(page, page_count)
+    back, number, forward = st.columns([1, 1, 1], vertical_alignment="bottom")
+    back.button(
+        "Previous",
+        key=f"{key}_prev",
+        icon=":material/chevron_left:",
+        disabled=page <= 1,
+        on_click=_step,
+        args=(key, -1),
+    )
+    number.number_input(f"Page (of {page_count})", 1, page_count, step=1, key=f"{key}_page")
+    forward.button(
+        "Next",
+        key=f"{key}_next",
+        icon=":material/chevron_right:",
+        disabled=page >= page_count,
+        on_click=_step,
+        args=(key, 1),
+    )
+
+
+def example() -> None:
+    frame = pd.DataFrame({"id": ["a"], "Name": ["Only row"]})
+    download_csv(st, frame, file_name="example.csv", key="example_csv")
+    st.write(f"Picked: {pick_row(frame, key='example_table')}")
+    page_controls(current_page("example_pages"), 3, key="example_pages")
