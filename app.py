@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from components.console.sidebar import render_connection
+from components.console.sidebar import render_audit_mode, render_connection
+from components.shared import actions
 from components.shared.connection import current_connection, get_client
 
 st.set_page_config(page_title="PostHog Admin Console", page_icon=":material/hub:", layout="wide")
@@ -35,9 +36,15 @@ PAGES = {
         _page("analytics-audit.py", "Audit", "fact_check", "analytics-audit"),
     ],
     "Legacy": [_page("app-metrics.py", "App metrics", "monitoring", "app-metrics")],
-    "Settings": [_page("settings.py", "Settings", "settings", "settings")],
+    "Console": [
+        _page("journal.py", "Journal", "history", "journal"),
+        _page("settings.py", "Settings", "settings", "settings"),
+    ],
 }
 
 page = st.navigation(PAGES)
-render_connection(current_connection(), get_client())
+render_audit_mode()  # before the client, which follows it
+client = get_client()
+render_connection(current_connection(), client)
+actions.render(client)  # the last write's outcome, and any question waiting for an answer
 page.run()

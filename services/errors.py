@@ -40,7 +40,7 @@ UNKNOWN_OUTCOME = (
 
 
 class ReadOnlyMode(PostHogError):
-    hint = "This console is in read-only mode, so no change was sent."
+    hint = "Audit mode is on: nothing can be changed, so nothing was sent."
 
 
 # --- transport-level failures (no usable HTTP answer) -----------------------------------

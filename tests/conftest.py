@@ -8,6 +8,15 @@ from emulator import Emulator
 from services import PostHogClient
 
 
+@pytest.fixture(autouse=True)
+def own_journal(tmp_path, monkeypatch):
+    """Each test writes its own journal, never the developer's data/journal.sqlite3."""
+    url = f"sqlite:///{tmp_path}/journal.sqlite3"
+    monkeypatch.setenv("POSTHOG_CONSOLE_JOURNAL_URL", url)
+    monkeypatch.delenv("POSTHOG_CONSOLE_READ_ONLY", raising=False)
+    return url
+
+
 @pytest.fixture
 def emulator():
     """A fresh emulator per test, so writes never leak between tests."""

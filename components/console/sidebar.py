@@ -1,4 +1,4 @@
-"""The sidebar's connection panel: host, project and a banner in demo mode."""
+"""The sidebar: the connection (host, project, a banner in demo mode) and audit mode."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.shared import data
 from components.shared.connection import Connection
+from components.shared.console_config import AUDIT_MODE, read_only_forced
 from components.shared.text import plain
 from services import PostHogClient
 from services.errors import PostHogError
@@ -27,6 +28,25 @@ def render_connection(conn: Connection, client: PostHogClient) -> None:
         st.caption(f"**Host** {plain(conn.host)}")
         if project_name is not None:
             st.caption(f"**Project** {plain(project_name)} ({conn.project_id})")
+
+
+def render_audit_mode() -> None:
+    """The switch for this session's audit mode, and a banner while it is on."""
+    forced = read_only_forced()
+    with st.sidebar.container(key="audit_mode_panel"):
+        on = st.toggle(
+            "Audit mode: nothing can be changed",
+            value=True if forced else bool(st.session_state.get(AUDIT_MODE, False)),
+            key="audit_mode_switch",
+            disabled=forced,
+            help="Set by this deployment: no one can change anything from this console."
+            if forced
+            else "Every write control is disabled for you until you switch it off.",
+        )
+        if not forced:
+            st.session_state[AUDIT_MODE] = on
+        if forced or on:
+            st.info("**Audit mode is on**: nothing can be changed.", icon=":material/lock:")
 
 
 def example() -> None:

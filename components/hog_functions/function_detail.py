@@ -57,7 +57,6 @@ def render(client: PostHogClient, function_id: str, *, key: str = "hf_detail") -
         _backfills(client, function, key)
     with danger:
         _danger_zone(client, function, key)
-    function_switch.render_feedback(client)
 
 
 def _header(client: PostHogClient, function: HogFunction, key: str) -> None:

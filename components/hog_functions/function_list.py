@@ -165,7 +165,6 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
         st.caption("Select a row to switch the function on or off or open its details.")
     else:
         _actions(client, next(f for f in shown if f.id == selected_id), key=key)
-    function_switch.render_feedback(client)
 
 
 def _actions(client: PostHogClient, function: HogFunction, *, key: str) -> None:

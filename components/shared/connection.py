@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from components.shared.console_config import audit_mode_on
 from services import PostHogClient
 
 SESSION_KEY = "posthog_connection"
@@ -102,4 +103,6 @@ def get_client() -> PostHogClient:
     if cached is None or cached[0] != conn:
         cached = (conn, conn.client())
         st.session_state["posthog_client"] = cached
+    # defence in depth: in audit mode the transport itself refuses every write
+    cached[1].transport.read_only = audit_mode_on()
     return cached[1]

@@ -1,6 +1,8 @@
-"""The one Streamlit-side module that caches service reads and clears them after writes.
+"""The one Streamlit-side module that caches service reads.
 
-Cache keys use the client's fingerprint (a hash of host, project and key), never the key.
+Each cached read declares tags; an action names the tags its write makes stale, and the
+action runner forgets them (`forget`). Nothing else clears a cache. Cache keys use the
+client's fingerprint (a hash of host, project and key), never the key.
 """
 
 from __future__ import annotations
@@ -42,28 +44,75 @@ from services.models import (
 
 _BY_FINGERPRINT = {PostHogClient: lambda client: client.fingerprint}
 
+# What a write can make stale. "shared_publicly_item": the audit of public sharing, only when
+# the written object is in it (most writes leave sharing alone, and the audit is costly).
+TAGS = (
+    "hog_functions",
+    "batch_exports",
+    "export_runs",
+    "insights",
+    "dashboards",
+    "sharing",
+    "shared_publicly_item",
+)
+_FORGETTERS: dict[str, list[Callable[[PostHogClient, object], None]]] = {t: [] for t in TAGS}
 
-@st.cache_data(ttl=300, max_entries=50, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+
+def cached(*, ttl: int, max_entries: int, tags: tuple[str, ...]):
+    """`st.cache_data` keyed by the connection's fingerprint, forgotten by any of `tags`."""
+
+    def wrap(read):
+        kept = st.cache_data(
+            ttl=ttl, max_entries=max_entries, hash_funcs=_BY_FINGERPRINT, show_spinner=False
+        )(read)
+        for tag in tags:
+            _FORGETTERS[tag].append(lambda _client, _object_id: kept.clear())
+        return kept
+
+    return wrap
+
+
+def on_forget(*tags: str):
+    """Register a store's own forgetter, `forget(client, object_id)`, under `tags`."""
+
+    def wrap(forgetter):
+        for tag in tags:
+            _FORGETTERS[tag].append(forgetter)
+        return forgetter
+
+    return wrap
+
+
+def forget(client: PostHogClient, tags: tuple[str, ...], object_id: object = None) -> None:
+    """Drop every cached read under these tags. Only the action runner calls this."""
+    for tag in tags:
+        if tag not in _FORGETTERS:
+            raise ValueError(f"no cached read is tagged {tag!r}")
+        for forgetter in _FORGETTERS[tag]:
+            forgetter(client, object_id)
+
+
+@cached(ttl=300, max_entries=50, tags=())
 def current_project(client: PostHogClient) -> Project:
     return client.projects.get(client.project_id)
 
 
-@st.cache_data(ttl=300, max_entries=50, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=300, max_entries=50, tags=())
 def current_user(client: PostHogClient) -> User:
     return client.users.me()
 
 
-@st.cache_data(ttl=60, max_entries=50, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=60, max_entries=50, tags=("hog_functions",))
 def hog_functions(client: PostHogClient) -> list[HogFunction]:
     return client.hog_functions.list()
 
 
-@st.cache_data(ttl=60, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=60, max_entries=100, tags=("hog_functions",))
 def hog_function(client: PostHogClient, function_id: str) -> HogFunction:
     return client.hog_functions.get(function_id)
 
 
-@st.cache_data(ttl=120, max_entries=200, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=120, max_entries=200, tags=())
 def function_metrics(
     client: PostHogClient,
     function_id: str,
@@ -78,7 +127,7 @@ def function_metrics(
     )
 
 
-@st.cache_data(ttl=120, max_entries=200, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=120, max_entries=200, tags=())
 def function_totals(
     client: PostHogClient,
     function_id: str,
@@ -92,7 +141,7 @@ def function_totals(
     )
 
 
-@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=100, tags=())
 def logs(
     client: PostHogClient,
     resource: str,
@@ -119,7 +168,7 @@ def logs(
     )
 
 
-@st.cache_data(ttl=3600, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=3600, max_entries=20, tags=())
 def templates(client: PostHogClient, types: tuple[str, ...]) -> list[HogFunctionTemplate]:
     return client.hog_function_templates.list(types=types)
 
@@ -127,51 +176,42 @@ def templates(client: PostHogClient, types: tuple[str, ...]) -> list[HogFunction
 # --- batch exports ---------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=60, max_entries=50, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=60, max_entries=50, tags=("batch_exports",))
 def batch_exports(client: PostHogClient) -> list[BatchExport]:
     return client.batch_exports.list()
 
 
-@st.cache_data(ttl=60, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=60, max_entries=100, tags=("batch_exports",))
 def batch_export(client: PostHogClient, export_id: str) -> BatchExport:
     return client.batch_exports.get(export_id)
 
 
-@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=100, tags=("batch_exports", "export_runs"))
 def export_runs(
     client: PostHogClient, export_id: str, *, after: str = "-7d", status: tuple[str, ...] = ()
 ) -> list[BatchExportRun]:
     return client.batch_exports.runs(export_id, after=after, status=status)
 
 
-@st.cache_data(ttl=3, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=3, max_entries=100, tags=("batch_exports", "export_runs"))
 def export_backfills(client: PostHogClient, export_id: str) -> list[BatchExportBackfill]:
     return client.batch_exports.backfills(export_id)
 
 
-@st.cache_data(ttl=3600, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=3600, max_entries=20, tags=())
 def destination_test_steps(client: PostHogClient, destination_type: str) -> list[TestStep]:
     return client.batch_exports.test_steps(destination_type)
-
-
-def forget_batch_export(client: PostHogClient, export_id: str | None = None) -> None:
-    """After a write to a batch export: its list, itself, its runs and backfills."""
-    batch_exports.clear(client)
-    if export_id:
-        batch_export.clear(client, export_id)
-        export_runs.clear()
-        export_backfills.clear(client, export_id)
 
 
 # --- legacy app metrics -----------------------------------------------------------------------
 
 
-@st.cache_data(ttl=300, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=300, max_entries=20, tags=())
 def plugin_configs(client: PostHogClient) -> list[PluginConfig]:
     return client.app_metrics.plugin_configs()
 
 
-@st.cache_data(ttl=120, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=120, max_entries=100, tags=())
 def app_metrics(
     client: PostHogClient,
     target_id: str,
@@ -185,19 +225,19 @@ def app_metrics(
     )
 
 
-@st.cache_data(ttl=120, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=120, max_entries=100, tags=())
 def app_error_samples(
     client: PostHogClient, target_id: str, *, error_type: str, category: str | None
 ) -> list[AppErrorSample]:
     return client.app_metrics.error_details(target_id, error_type=error_type, category=category)
 
 
-@st.cache_data(ttl=60, max_entries=50, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=60, max_entries=50, tags=())
 def historical_exports(client: PostHogClient, plugin_config_id: int) -> list[HistoricalExport]:
     return client.app_metrics.historical_exports(plugin_config_id)
 
 
-@st.cache_data(ttl=60, max_entries=50, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=60, max_entries=50, tags=())
 def historical_export(
     client: PostHogClient, plugin_config_id: int, job_id: str
 ) -> HistoricalExportDetail:
@@ -207,7 +247,7 @@ def historical_export(
 # --- insights and dashboards ------------------------------------------------------------------
 
 
-@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=100, tags=("insights",))
 def insights_page(
     client: PostHogClient,
     *,
@@ -235,19 +275,19 @@ def insights_page(
     )
 
 
-@st.cache_data(ttl=120, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=120, max_entries=20, tags=("insights",))
 def all_insights(client: PostHogClient) -> list[Insight]:
     """Every insight of the project (for audits, tag and creator choices)."""
     return client.insights.list()
 
 
-@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=100, tags=("insights",))
 def insight(client: PostHogClient, insight_id: str) -> Insight:
     """One insight, cached result only (computing is an explicit operator action)."""
     return client.insights.get(insight_id)
 
 
-@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=100, tags=("insights",))
 def insight_activity(
     client: PostHogClient, insight_id: int | None, *, page: int, limit: int
 ) -> ActivityPage:
@@ -257,7 +297,7 @@ def insight_activity(
     return client.insights.activity(insight_id, page=page, limit=limit)
 
 
-@st.cache_data(ttl=30, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=20, tags=("insights",))
 def insights_matching(client: PostHogClient, **filters) -> list[Insight]:
     """Every insight matching the filters `insights_page` takes, across all pages (for CSV)."""
     return client.insights.list(
@@ -265,36 +305,29 @@ def insights_matching(client: PostHogClient, **filters) -> list[Insight]:
     )
 
 
-@st.cache_data(ttl=30, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=20, tags=("insights",))
 def all_insight_activity(client: PostHogClient) -> list:
     """The project's whole insight activity log, newest first (for filters and CSV)."""
     return list(client.insights.iter_all_activity())
 
 
-def forget_insight_and_matches(client: PostHogClient, insight_id: int | str | None) -> None:
-    """`forget_insight`, plus the CSV and activity reads above."""
-    forget_insight(client, insight_id)
-    insights_matching.clear()
-    all_insight_activity.clear(client)
-
-
-@st.cache_data(ttl=60, max_entries=20, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=60, max_entries=20, tags=("dashboards",))
 def dashboards(client: PostHogClient) -> list[Dashboard]:
     """Every dashboard (PostHog lists pinned first, by name)."""
     return client.dashboards.list()
 
 
-@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=100, tags=("dashboards",))
 def dashboard(client: PostHogClient, dashboard_id: int) -> Dashboard:
     return client.dashboards.get(dashboard_id)
 
 
-@st.cache_data(ttl=30, max_entries=100, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=100, tags=("dashboards",))
 def collaborators(client: PostHogClient, dashboard_id: int) -> list[Collaborator]:
     return client.dashboards.collaborators(dashboard_id)
 
 
-@st.cache_data(ttl=30, max_entries=200, hash_funcs=_BY_FINGERPRINT, show_spinner=False)
+@cached(ttl=30, max_entries=200, tags=("sharing",))
 def sharing(client: PostHogClient, kind: str, object_id: int) -> SharingConfiguration:
     """Public sharing of an insight or dashboard (`kind` is "insight" or "dashboard")."""
     return _analytics_service(client, kind).sharing(object_id)
@@ -333,56 +366,20 @@ def shared_publicly(
     return items
 
 
-def forget_shared_publicly(
-    client: PostHogClient, kind: str | None = None, object_id: int | str | None = None
-) -> None:
-    """Drop the audit's answer: always, or with `kind` and `object_id` only when that item
-    is in it (most writes leave sharing alone, and the audit costs a read per insight).
-    Sharing changes and restores call this without an item."""
+@on_forget("sharing")
+def _forget_shared_publicly(client: PostHogClient, _object_id: object) -> None:
+    _shared_store().pop(client.fingerprint, None)
+
+
+@on_forget("shared_publicly_item")
+def _forget_shared_publicly_item(client: PostHogClient, object_id: object) -> None:
+    """`object_id` is (kind, id): dropped only when that item is in the audit's answer."""
     kept = _shared_store().get(client.fingerprint)
-    if kept and kind is not None and object_id is not None:
-        touched = any(i.kind == kind and str(i.id) == str(object_id) for i in kept[1])
-    else:
-        touched = True
-    if touched:
-        _shared_store().pop(client.fingerprint, None)
-
-
-def forget_insight(client: PostHogClient, insight_id: int | str | None = None) -> None:
-    """After a write to an insight: the lists and audits, itself, its activity, and the
-    dashboards (their tiles show it)."""
-    insights_page.clear()
-    all_insights.clear(client)
-    insight_activity.clear()
-    forget_shared_publicly(client, "insight", insight_id)
-    if insight_id is not None:
-        insight.clear()
-        sharing.clear()
-    dashboards.clear(client)
-    dashboard.clear()
-
-
-def forget_dashboard(client: PostHogClient, dashboard_id: int | None = None) -> None:
-    """After a write to a dashboard: the list, itself, its collaborators and sharing, and the
-    insights (their dashboard membership may have changed)."""
-    dashboards.clear(client)
-    forget_shared_publicly(client, "dashboard", dashboard_id)
-    if dashboard_id is not None:
-        dashboard.clear(client, dashboard_id)
-        collaborators.clear(client, dashboard_id)
-        sharing.clear()
-    insights_page.clear()
-    all_insights.clear(client)
-    insight.clear()
-
-
-def forget_hog_function(client: PostHogClient, function_id: str | None = None) -> None:
-    """After a write to hog functions: drop this connection's list, the written function and
-    its cached totals, nothing else."""
-    hog_functions.clear(client)
-    if function_id:
-        hog_function.clear(client, function_id)
-        _totals_store().forget(client.fingerprint, function_id)
+    if kept and isinstance(object_id, tuple):
+        kind, item_id = object_id
+        if not any(i.kind == kind and str(i.id) == str(item_id) for i in kept[1]):
+            return
+    _shared_store().pop(client.fingerprint, None)
 
 
 class _TotalsStore:
@@ -412,10 +409,6 @@ class _TotalsStore:
         with self._lock:
             for fid, totals in values.items():
                 self._entries[(fingerprint, fid)] = (now, totals)
-
-    def forget(self, fingerprint: str, fid: str) -> None:
-        with self._lock:
-            self._entries.pop((fingerprint, fid), None)
 
 
 @st.cache_resource

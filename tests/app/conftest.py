@@ -45,12 +45,20 @@ def app():
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
 
 
+# What app.py does before every page: the last action's outcome and any pending question.
+RUNNER = """
+from components.shared import actions as _actions
+from components.shared.connection import get_client as _get_client
+_actions.render(_get_client())
+"""
+
+
 @pytest.fixture
 def run_script():
     """Run a small script (usually one component) with session state set first."""
 
     def run(script: str, **state) -> AppTest:
-        at = AppTest.from_string(script, default_timeout=60)
+        at = AppTest.from_string(RUNNER + script, default_timeout=60)
         for name, value in state.items():
             at.session_state[name] = value
         return at.run()

@@ -48,6 +48,11 @@ class StreamlitServer:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("POSTHOG_")}
         env.update(posthog_env or {})
+        # each server keeps its own journal, never the developer's data/journal.sqlite3
+        artifacts = ROOT / "test-artifacts"
+        env.setdefault(
+            "POSTHOG_CONSOLE_JOURNAL_URL", f"sqlite:///{artifacts}/journal-{self.port}.db"
+        )
         self.log = open(ROOT / "test-artifacts" / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [

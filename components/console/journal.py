@@ -1,0 +1,178 @@
+"""The Journal page: every write attempt, newest first, with filters, CSV, links to the objects
+and Undo for the entries PostHog lets the console reverse."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pandas as pd
+import streamlit as st
+
+# every resource's actions, so an entry's undo can be found whichever page declared it
+from components.batch_exports import actions as _batch_export_actions  # noqa: F401
+from components.dashboards import actions as _dashboard_actions  # noqa: F401
+from components.hog_functions import actions as _hog_function_actions  # noqa: F401
+from components.insights import actions as _insight_actions  # noqa: F401
+from components.shared.actions import (
+    ACTIONS,
+    LINKS,
+    Target,
+    blocked_reason,
+    identity,
+    journal,
+    request,
+)
+from components.shared.tables import download_csv, pick_row
+from components.shared.text import plain
+from services import PostHogClient
+from services.journal import OUTCOMES, Entry, JournalUnavailable
+from services.roles import Role
+
+RESOURCE_WORDS = {
+    "hog_function": "Hog function",
+    "batch_export": "Batch export",
+    "insight": "Insight",
+    "dashboard": "Dashboard",
+}
+
+
+def render(client: PostHogClient, *, key: str = "journal") -> None:
+    book = journal()
+    st.caption(f"Kept in `{book.where}`. Every change is recorded here before it is sent.")
+    try:
+        users, resources, words = (book.distinct(c) for c in ("user", "resource", "action"))
+    except JournalUnavailable as exc:
+        st.error(
+            plain(
+                f"The journal cannot be opened: {exc.reason}. Until it can, the console sends "
+                "no change to PostHog. Set POSTHOG_CONSOLE_JOURNAL_URL (or `url` under "
+                "[journal] in secrets.toml) to a database it can write."
+            ),
+            icon=":material/error:",
+        )
+        return
+    who, what, action, outcome, when = st.columns([2, 2, 3, 2, 3])
+    chosen_users = who.multiselect("User", users, key=f"{key}_user")
+    chosen_resources = what.multiselect(
+        "Resource", resources, format_func=lambda r: RESOURCE_WORDS.get(r, r), key=f"{key}_res"
+    )
+    chosen_actions = action.multiselect("Action", words, key=f"{key}_action")
+    chosen_outcomes = outcome.multiselect("Outcome", OUTCOMES, key=f"{key}_outcome")
+    today = datetime.now(UTC).date()
+    span = when.date_input(
+        "Date range", value=(today - timedelta(days=30), today), key=f"{key}_dates"
+    )
+    since, until = _bounds(span)
+    entries = book.entries(
+        users=chosen_users,
+        resources=chosen_resources,
+        actions=chosen_actions,
+        outcomes=chosen_outcomes,
+        since=since,
+        until=until,
+    )
+    if not entries:
+        st.info("No change matches these filters.")
+        return
+    undone = book.undone([e.id for e in entries])
+    frame = _frame(entries, undone)
+    download_csv(st, frame.drop(columns=["id"]), file_name="journal.csv", key=f"{key}_csv")
+    picked = pick_row(
+        frame,
+        key=f"{key}_table",
+        column_config={"Object": st.column_config.LinkColumn("Object", display_text=r"\?id=(.+)")},
+    )
+    if picked is not None:
+        entry = next(e for e in entries if str(e.id) == str(picked))
+        _undo_panel(client, entry, entry.id in undone, key=key)
+
+
+def _bounds(span) -> tuple[datetime | None, datetime | None]:
+    if isinstance(span, date):
+        span = (span,)
+    span = tuple(span or ())
+    since = datetime.combine(span[0], time.min, UTC) if span else None
+    until = datetime.combine(span[-1] + timedelta(days=1), time.min, UTC) if span else None
+    return since, until
+
+
+def _frame(entries: list[Entry], undone: set[int]) -> pd.DataFrame:
+    rows = []
+    for e in entries:
+        page = LINKS.get(e.resource)
+        rows.append(
+            {
+                "id": e.id,
+                "When": e.at.strftime("%Y-%m-%d %H:%M:%S UTC") if e.at else "",
+                "User": e.user,
+                "Action": e.action,
+                "Resource": RESOURCE_WORDS.get(e.resource, e.resource),
+                "Name": e.object_name or "",
+                "Object": f"/{page}?id={e.object_id}" if page and e.object_id else None,
+                "Outcome": e.outcome + (" (undone)" if e.id in undone else ""),
+                "Reason": e.reason or "",
+                "Changes": _changes_text(e.changes),
+                "Request": f"{e.method} {e.path}" if e.method else "",
+                "Project": f"{e.host} #{e.project_id}",
+                "Batch": e.batch_id or "",
+                "Undoes": f"#{e.undoes}" if e.undoes else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _changes_text(changes: dict) -> str:
+    parts = []
+    for field, change in (changes or {}).items():
+        if isinstance(change, dict) and set(change) == {"before", "after"}:
+            parts.append(f"{field}: {change['before']} → {change['after']}")
+        else:
+            parts.append(f"{field}: {change}")
+    return "; ".join(parts)
+
+
+def undo_of(entry: Entry) -> str | None:
+    """The action that reverses this entry, when PostHog lets it be reversed."""
+    action = ACTIONS.get(entry.action_key)
+    if entry.outcome != "done" or action is None or action.undo is None:
+        return None
+    return action.undo
+
+
+def _undo_panel(client: PostHogClient, entry: Entry, was_undone: bool, *, key: str) -> None:
+    with st.container(border=True, key=f"{key}_undo_panel"):
+        st.markdown(f"**#{entry.id}** {plain(entry.action)}: {plain(entry.object_name or '')}")
+        reverse = undo_of(entry)
+        if reverse is None:
+            st.caption("This entry cannot be undone from the console.")
+            return
+        reason = _why_not_undo(client, entry, reverse, was_undone)
+        if st.button(
+            f"Undo: {ACTIONS[reverse].words}",
+            key=f"{key}_undo",
+            icon=":material/undo:",
+            disabled=reason is not None,
+            help=reason or "Runs the reverse action, asking first where it asks, and journals it.",
+        ):
+            target = Target(entry.resource, _typed_id(entry), entry.object_name or "")
+            request(client, reverse, target, undoes=entry.id, **(entry.undo_params or {}))
+
+
+def _why_not_undo(
+    client: PostHogClient, entry: Entry, reverse: str, was_undone: bool
+) -> str | None:
+    if was_undone:
+        return "Already undone."
+    if entry.host != client.host or str(entry.project_id) != str(client.project_id):
+        return "Made on another PostHog project: connect to it in Settings to undo it."
+    me = identity()
+    if me.role < Role.ADMIN and entry.user != me.user:
+        return "Operators can undo only their own changes."
+    return blocked_reason(reverse)
+
+
+def _typed_id(entry: Entry):
+    # dashboards and insights have integer ids
+    if entry.resource in ("dashboard", "insight") and str(entry.object_id).isdigit():
+        return int(entry.object_id)
+    return entry.object_id

@@ -1,0 +1,406 @@
+"""The one write path: every change the console sends is an `Action` declared once, and
+`request` is the one runner that executes it.
+
+A resource's `actions.py` declares its actions: the operator's words, the question asked
+first, the service call, the cached reads it makes stale, the least role, and its undo.
+Components only call `request(...)` (and `blocked_reason(...)` to disable their controls);
+they never call a service write or clear a cache themselves.
+
+The runner, in order: role and audit-mode check; confirmation; a journal entry written as
+pending (nothing is sent if that fails); the write; the entry completed as done, refused or
+unknown; one outcome message; the stale caches forgotten; a rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from components.shared import data
+from components.shared.console_config import audit_mode_on, journal_url
+from components.shared.detail_page import name_typed
+from components.shared.feedback import explain
+from components.shared.text import plain
+from services import PostHogClient
+from services.errors import UNKNOWN_OUTCOME, PostHogError, ValidationFailed
+from services.journal import Entry, Journal, JournalUnavailable
+from services.roles import Role
+
+PENDING = "action_pending"
+OUTCOME = "action_outcome"
+AUDIT_MODE_REASON = "Audit mode is on: nothing can be changed."
+
+# Where each resource's objects open in the console (for the journal's links).
+LINKS = {
+    "hog_function": "hog-functions",
+    "batch_export": "batch-exports",
+    "insight": "insights",
+    "dashboard": "dashboards",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an action acts on: its resource, id and name, and the object as loaded."""
+
+    resource: str
+    id: Any
+    name: str
+    obj: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def link(self) -> str | None:
+        page = LINKS.get(self.resource)
+        return f"/{page}?id={self.id}" if page and self.id is not None else None
+
+
+Text = str | Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """The question asked before the write. `body(target, params)` is markdown; `extra(client,
+    target, params)` draws more into the dialog and returns params to add, or None while the
+    operator cannot confirm yet. `typed_name` asks for the object's name (destructive ones)."""
+
+    title: str
+    body: Text
+    button: str
+    keep: str = "Cancel"
+    typed_name: str | None = None  # what to call the object in "Type the …'s name"
+    extra: Callable[[PostHogClient, Target, dict], dict | None] | None = None
+    width: str = "small"
+    keys: tuple[str, str] | None = None  # widget keys of the two buttons
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str  # "hog_function.disable"
+    words: str  # "Disable function": what it does, in the operator's words
+    resource: str
+    role: Role
+    call: Callable[[PostHogClient, Target, dict], Any]
+    stale: tuple[str, ...]
+    done: Text  # done(target, params, result) or a template with {name}
+    failed: Text = "Could not {words_lower} {name}"
+    confirm: Confirm | None = None
+    undo: str | None = None  # the key of the action that reverses it
+    undo_params: Callable[[Target, dict, Any], dict] | None = None
+    changes: Callable[[Target, dict], dict] | None = None  # before → after, never secrets
+    tested: bool = False  # test invocations and steps: journaled as "tested"
+    why: Callable[[Exception], str] = explain
+    on_done: Callable[[Target, dict, Any], None] | None = None
+    on_refused: Callable[[Target, dict, Exception], None] | None = None
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def declare(**fields: Any) -> Action:
+    """Declare an action once; its key must be new."""
+    action = Action(**fields)
+    if action.key in ACTIONS:
+        raise ValueError(f"action {action.key!r} is declared twice")
+    unknown = set(action.stale) - set(data.TAGS)
+    if unknown:
+        raise ValueError(f"{action.key}: no cached read is tagged {sorted(unknown)}")
+    ACTIONS[action.key] = action
+    return action
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # done, tested, refused, unknown, blocked, pending, not_journaled
+    result: Any = None
+    error: Exception | None = None
+    entry_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("done", "tested")
+
+
+# --- who is acting, and whether they may ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    user: str
+    role: Role
+
+
+def identity() -> Identity:
+    """Who is at the keyboard. Until sign-in exists: the single user "local", an admin."""
+    return Identity(user="local", role=Role.ADMIN)
+
+
+def blocked_reason(action: Action | str) -> str | None:
+    """Why this session may not run the action now, or None. Write controls show it as their
+    help and are disabled, so nobody confirms a dialog only to be refused."""
+    action = ACTIONS[action] if isinstance(action, str) else action
+    if audit_mode_on():  # test invocations too: PostHog receives them as POSTs
+        return AUDIT_MODE_REASON
+    if identity().role < action.role:
+        return f"Needs the {action.role.label} role."
+    return None
+
+
+# --- the journal --------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _journal_at(url: str) -> Journal:
+    return Journal(url)
+
+
+def journal() -> Journal:
+    return _journal_at(journal_url())
+
+
+# --- the runner ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Pending:
+    key: str
+    target: Target
+    params: dict
+    undoes: int | None
+    batch_id: str | None
+
+
+def request(
+    client: PostHogClient,
+    action: Action | str,
+    target: Target,
+    *,
+    undoes: int | None = None,
+    batch_id: str | None = None,
+    **params: Any,
+) -> Outcome:
+    """Run `action` on `target`: refused at once when not allowed, asked first when it has a
+    question (the dialog opens on this or the next run), otherwise executed now."""
+    action = ACTIONS[action] if isinstance(action, str) else action
+    reason = blocked_reason(action)
+    if reason:
+        _leave_outcome("error", f"{_failed(action, target, params)}: {reason}")
+        return Outcome("blocked")
+    if action.confirm is not None:
+        st.session_state[PENDING] = _Pending(action.key, target, params, undoes, batch_id)
+        if not _in_callback():
+            st.rerun()
+        return Outcome("pending")
+    return execute(client, action, target, params, undoes=undoes, batch_id=batch_id)
+
+
+def execute(
+    client: PostHogClient,
+    action: Action,
+    target: Target,
+    params: dict,
+    *,
+    undoes: int | None = None,
+    batch_id: str | None = None,
+    rerun: bool = True,
+) -> Outcome:
+    """Steps after the confirmation: journal, write, journal, message, caches, rerun."""
+    reason = blocked_reason(action)
+    if reason:
+        _leave_outcome("error", f"{_failed(action, target, params)}: {reason}")
+        return Outcome("blocked")
+    me = identity()
+    book = journal()
+    entry = Entry(
+        user=me.user,
+        host=client.host,
+        project_id=str(client.project_id),
+        action=action.words,
+        action_key=action.key,
+        resource=action.resource,
+        object_id=None if target.id is None else str(target.id),
+        object_name=target.name,
+        changes=action.changes(target, params) if action.changes else {},
+        batch_id=batch_id,
+        undoes=undoes,
+    )
+    try:
+        entry_id = book.begin(entry)
+    except JournalUnavailable as exc:
+        _leave_outcome(
+            "error",
+            f"{_failed(action, target, params)}: nothing was sent to PostHog, because the "
+            f"journal cannot be written ({exc.reason}). Every change is recorded before it "
+            "is sent; see the Journal page for where it is kept.",
+        )
+        return Outcome("not_journaled")
+
+    sent: list[tuple[str, str]] = []
+
+    def listen(method, path, _body, _response, _error) -> None:
+        sent.append((method, path.split("?")[0]))
+
+    client.transport.write_listeners.append(listen)
+    try:
+        result = action.call(client, target, params)
+    except PostHogError as exc:
+        outcome = Outcome("unknown" if exc.outcome_unknown else "refused", error=exc)
+    else:
+        outcome = Outcome("tested" if action.tested else "done", result=result)
+    finally:
+        client.transport.write_listeners.remove(listen)
+    outcome = Outcome(outcome.status, outcome.result, outcome.error, entry_id)
+
+    method = "; ".join(dict.fromkeys(m for m, _ in sent)) or None
+    path = "; ".join(dict.fromkeys(p for _, p in sent)) or None
+    result_id = getattr(outcome.result, "id", None) if target.id is None else None
+    try:
+        book.complete(
+            entry_id,
+            outcome=outcome.status,
+            reason=None if outcome.error is None else explain(outcome.error),
+            method=method,
+            path=path,
+            object_id=result_id,
+            undo_params=(
+                action.undo_params(target, params, outcome.result)
+                if outcome.ok and action.undo_params
+                else None
+            ),
+        )
+        unjournaled = ""
+    except Exception:  # the write happened; say the journal missed its ending
+        unjournaled = " The journal could not record how it ended: its entry stays pending."
+
+    if outcome.ok:
+        if action.on_done:
+            action.on_done(target, params, outcome.result)
+        message = _text(action.done, action, target, params, outcome.result)
+    else:
+        if action.on_refused:
+            action.on_refused(target, params, outcome.error)
+        message = _failure_message(action, target, params, outcome.error)
+    _leave_outcome("error" if unjournaled or not outcome.ok else "success", message + unjournaled)
+    data.forget(client, action.stale, _stale_id(action, target))
+    if rerun and not _in_callback():
+        st.rerun()
+    return outcome
+
+
+def _failure_message(action: Action, target: Target, params: dict, error: Exception) -> str:
+    if isinstance(error, PostHogError) and error.outcome_unknown:
+        # never worded as a failure: the change may have been applied, and a retry could
+        # apply it twice
+        cause = str(error).removesuffix(UNKNOWN_OUTCOME).strip()
+        return (
+            f"{action.words} “{target.name}”: PostHog may or may not have applied this. "
+            f"{cause} Reload to check before trying again."
+        )
+    why = action.why(error)
+    if isinstance(error, ValidationFailed) and error.attr and action.why is explain:
+        why = f"{error.attr}: {error.detail}"
+    return f"{_failed(action, target, params)}: {why}"
+
+
+def _stale_id(action: Action, target: Target) -> Any:
+    # the sharing audit is keyed by (kind, id)
+    if "shared_publicly_item" in action.stale:
+        return (target.resource, target.id)
+    return target.id
+
+
+def _failed(action: Action, target: Target, params: dict) -> str:
+    return _text(action.failed, action, target, params, None)
+
+
+def _text(template: Text, action: Action, target: Target, params: dict, result: Any) -> str:
+    if callable(template):
+        return template(target, params, result)
+    return template.format(
+        name=target.name, words=action.words, words_lower=action.words.lower(), **params
+    )
+
+
+# --- the outcome message and the pending question ---------------------------------------------
+
+
+def _leave_outcome(kind: str, message: str) -> None:
+    st.session_state[OUTCOME] = (kind, message)
+
+
+def show_outcome() -> None:
+    """Show, once, what the last action did (a toast) or why it did not (an error)."""
+    left = st.session_state.pop(OUTCOME, None)
+    if not left:
+        return
+    kind, message = left
+    if kind == "error":
+        st.error(plain(message), icon=":material/error:")
+    else:
+        st.toast(plain(message), icon=":material/check:")
+
+
+def last_outcome() -> tuple[str, str] | None:
+    """The outcome waiting to be shown (for components that show it in place)."""
+    return st.session_state.get(OUTCOME)
+
+
+def render(client: PostHogClient) -> None:
+    """Once per page run: the last outcome, and the question of an action waiting for an
+    answer. app.py calls this before the page."""
+    show_outcome()
+    pending: _Pending | None = st.session_state.get(PENDING)
+    if pending is None:
+        return
+    action = ACTIONS.get(pending.key)
+    if action is None or action.confirm is None:
+        st.session_state.pop(PENDING, None)
+        return
+    ask = st.dialog(action.confirm.title, width=action.confirm.width, on_dismiss=_drop_pending)
+    ask(_ask)(client, action, pending)
+
+
+def _drop_pending() -> None:
+    st.session_state.pop(PENDING, None)
+
+
+def _ask(client: PostHogClient, action: Action, pending: _Pending) -> None:
+    confirm = action.confirm
+    target, params = pending.target, dict(pending.params)
+    body = _text(confirm.body, action, target, params, None)
+    if body:
+        st.markdown(body)
+    ready = True
+    if confirm.extra is not None:
+        more = confirm.extra(client, target, params)
+        if more is None:
+            ready = False
+        else:
+            params.update(more)
+    if confirm.typed_name:
+        ready = name_typed(target.name, what=confirm.typed_name, key=f"typed_{action.key}") and (
+            ready
+        )
+    ok_key, keep_key = confirm.keys or (f"confirm_{action.key}", f"keep_{action.key}")
+    yes, no = st.columns(2)
+    if yes.button(confirm.button, type="primary", key=ok_key, disabled=not ready):
+        _drop_pending()
+        execute(client, action, target, params, undoes=pending.undoes, batch_id=pending.batch_id)
+    if no.button(confirm.keep, key=keep_key):
+        _drop_pending()
+        st.rerun()
+
+
+def _in_callback() -> bool:
+    """True inside a widget callback, where Streamlit reruns anyway (st.rerun is a no-op)."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import (
+            RunLocation,
+            ThreadState,
+        )
+
+        return ThreadState.get().run_location == RunLocation.CALLBACK
+    except (ImportError, AttributeError):
+        return False
