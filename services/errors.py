@@ -176,6 +176,25 @@ class MethodNotAllowed(APIStatusError):
 class Conflict(APIStatusError):
     hint = "Someone else changed this in the meantime. Reload before saving again."
 
+    @classmethod
+    def changed_since(cls, what: str, changed_at: Any, *, by: str | None = None, current=None):
+        """Raised by `update_if_unchanged` when the object moved since it was loaded;
+        `current` is the object as it is now, for the operator to compare."""
+        when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
+        who = f" by {by}" if by else ""
+        error = cls(
+            409,
+            {
+                "type": "conflict",
+                "code": "changed_since_loaded",
+                "detail": f"This {what} was changed in PostHog{who}{when} after you opened "
+                "it. Reload it to see the latest version before saving again.",
+                "attr": None,
+            },
+        )
+        error.current = current
+        return error
+
 
 class RateLimited(APIStatusError):
     """429. PostHog sends no Retry-After: the wait is parsed from the detail text."""
