@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 # every resource's actions, so an entry's undo can be found whichever page declared it
+from components.analytics import actions as _sharing_actions  # noqa: F401
 from components.batch_exports import actions as _batch_export_actions  # noqa: F401
 from components.dashboards import actions as _dashboard_actions  # noqa: F401
 from components.hog_functions import actions as _hog_function_actions  # noqa: F401
