@@ -164,7 +164,3 @@ def _use_project(host: str, project_id: int) -> None:
     st.session_state.pop(PROBE, None)
     st.session_state["settings_api_key"] = ""
     st.toast(plain(f"Now using {project.name} on {conn.host}."), icon=":material/check:")
-
-
-def example() -> None:
-    render()

@@ -47,10 +47,3 @@ def render_audit_mode() -> None:
             st.session_state[AUDIT_MODE] = on
         if forced or on:
             st.info("**Audit mode is on**: nothing can be changed.", icon=":material/lock:")
-
-
-def example() -> None:
-    from components.shared.connection import demo_connection
-
-    conn = demo_connection()
-    render_connection(conn, conn.client())

@@ -32,9 +32,3 @@ def render(key: str, *, presets: tuple[str, ...], default: str) -> tuple[datetim
 
 def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-def example() -> None:
-    st.write(
-        render("example_range", presets=("Last 24 hours", "Last 7 days"), default="Last 7 days")
-    )

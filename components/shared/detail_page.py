@@ -20,9 +20,3 @@ def name_typed(name: str, *, what: str, key: str) -> bool:
     st.markdown(f"Type the {what}'s name to delete **{plain(name)}**.")
     typed = st.text_input(f"{what.capitalize()} name", key=key)
     return typed == name
-
-
-def example() -> None:
-    back_to_list("All examples", key="example_back")
-    ready = name_typed("Nightly export", what="export", key="example_typed")
-    st.button("Delete", type="primary", disabled=not ready, key="example_delete")

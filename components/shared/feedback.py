@@ -65,19 +65,3 @@ def show_flash(state_key: str) -> None:
         st.error(plain(message), icon=":material/error:")
     else:
         st.toast(plain(message), icon=":material/check:")
-
-
-def example() -> None:
-    from services.errors import MissingScope
-
-    show_error(
-        MissingScope(
-            403,
-            {
-                "type": "authentication_error",
-                "code": "permission_denied",
-                "detail": "API key missing required scope 'hog_function:write'",
-                "attr": None,
-            },
-        )
-    )

@@ -134,11 +134,3 @@ def render_for_export(client: PostHogClient, export_id: str, *, key: str = "be_l
         return data.logs(client, "batch_exports", export_id, **filters)
 
     render(fetch, key=key, csv_name=f"batch-export-{export_id}-logs.csv")
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    function = next(f for f in data.hog_functions(client) if f.type == "destination")
-    render_for_function(client, function.id, key="example_logs")

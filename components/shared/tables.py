@@ -134,10 +134,3 @@ def page_controls(page: int, page_count: int, *, key: str) -> None:
         on_click=_step,
         args=(key, 1),
     )
-
-
-def example() -> None:
-    frame = pd.DataFrame({"id": ["a"], "Name": ["Only row"]})
-    download_csv(st, frame, file_name="example.csv", key="example_csv")
-    st.write(f"Picked: {pick_row(frame, key='example_table')}")
-    page_controls(current_page("example_pages"), 3, key="example_pages")

@@ -24,9 +24,3 @@ def plain(text: object) -> str:
 def unescape(markdown: str) -> str:
     """The text a reader sees, for tests and CSV exports."""
     return re.sub(r"\\(.)", r"\1", markdown).replace(JOINER, "")
-
-
-def example() -> None:
-    import streamlit as st
-
-    st.markdown(plain("[Click here](https://evil.example) **urgent** <script>x</script>"))

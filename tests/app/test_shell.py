@@ -14,6 +14,7 @@ PAGES = [
     ("pages/dashboards.py", "Dashboards"),
     ("pages/analytics-audit.py", "Audit"),
     ("pages/app-metrics.py", "App metrics"),
+    ("pages/journal.py", "Journal"),
     ("pages/settings.py", "Settings"),
 ]
 
