@@ -11,7 +11,6 @@ refuses any value shaped like a secret that slipped through.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,10 +98,6 @@ class Entry:
 def secret_change(before_set: bool, replaced: bool) -> str:
     """How a secret appears in the journal: whether it was replaced, never its value."""
     return CHANGED if replaced or not before_set else KEPT
-
-
-def new_batch_id() -> str:
-    return uuid.uuid4().hex
 
 
 class Journal:

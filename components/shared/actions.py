@@ -342,11 +342,6 @@ def show_outcome() -> None:
         st.toast(plain(message), icon=":material/check:")
 
 
-def last_outcome() -> tuple[str, str] | None:
-    """The outcome waiting to be shown (for components that show it in place)."""
-    return st.session_state.get(OUTCOME)
-
-
 def render(client: PostHogClient) -> None:
     """Once per page run: the last outcome, and the question of an action waiting for an
     answer. app.py calls this before the page."""

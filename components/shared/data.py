@@ -39,7 +39,6 @@ from services.models import (
     PluginConfig,
     Project,
     TestStep,
-    User,
 )
 
 _BY_FINGERPRINT = {PostHogClient: lambda client: client.fingerprint}
@@ -95,11 +94,6 @@ def forget(client: PostHogClient, tags: tuple[str, ...], object_id: object = Non
 @cached(ttl=300, max_entries=50, tags=())
 def current_project(client: PostHogClient) -> Project:
     return client.projects.get(client.project_id)
-
-
-@cached(ttl=300, max_entries=50, tags=())
-def current_user(client: PostHogClient) -> User:
-    return client.users.me()
 
 
 @cached(ttl=60, max_entries=50, tags=("hog_functions",))
