@@ -11,6 +11,9 @@ refuses any value shaped like a secret that slipped through.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -114,29 +117,40 @@ class Journal:
             parsed = make_url(self.url)
         except ArgumentError:
             return "an unreadable journal URL"
+        path = _sqlite_path(parsed)
+        if path is not None:
+            return str(path.resolve())
         if parsed.get_backend_name() == "sqlite":
-            return str(Path(parsed.database or ":memory:").resolve())
+            return "an in-memory SQLite database (lost when the console stops)"
         return parsed.render_as_string(hide_password=True)
 
     def _open(self) -> Engine:
         if self._engine is not None:
             return self._engine
+        password = None
         try:
             parsed = make_url(self.url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(parsed, connect_args={"timeout": 30})
-                event.listen(engine, "connect", _sqlite_pragmas)
-            else:
-                engine = create_engine(parsed, pool_pre_ping=True)
-            _Base.metadata.create_all(engine)
+            password = parsed.password
+            engine = _engine_for(parsed)
+            _create_schema(engine)
         except (SQLAlchemyError, ArgumentError, OSError, ImportError, ValueError) as exc:
-            raise JournalUnavailable(_reason(exc)) from None
+            raise JournalUnavailable(_reason(exc, password)) from None
         self._engine = engine
         return engine
 
+    @contextmanager
+    def _connection(self, *, write: bool) -> Iterator[Connection]:
+        """A connection (in a transaction when writing); any database error becomes
+        `JournalUnavailable` with a one-line reason."""
+        engine = self._open()
+        try:
+            with engine.begin() if write else engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise JournalUnavailable(_reason(exc, engine.url.password)) from None
+
     def check(self) -> None:
-        """Raise `JournalUnavailable` when the journal cannot be written."""
+        """Raise `JournalUnavailable` when the journal cannot be opened."""
         self._open()
 
     def begin(self, entry: Entry) -> int:
@@ -162,13 +176,9 @@ class Journal:
             "undoes": entry.undoes,
             "undo_params": _jsonable(entry.undo_params),
         }
-        engine = self._open()
-        try:
-            with engine.begin() as conn:
-                result = conn.execute(insert(_Row).values(**values).returning(_Row.id))
-                return int(result.scalar_one())
-        except SQLAlchemyError as exc:
-            raise JournalUnavailable(_reason(exc)) from None
+        with self._connection(write=True) as conn:
+            result = conn.execute(insert(_Row).values(**values).returning(_Row.id))
+            return int(result.scalar_one())
 
     def complete(
         self,
@@ -182,7 +192,8 @@ class Journal:
         object_name: str | None = None,
         undo_params: dict[str, Any] | None = None,
     ) -> None:
-        """Record how the write ended: done, refused, unknown or tested."""
+        """Record how the write ended: done, refused, unknown or tested. Raises
+        `JournalUnavailable`."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
         values: dict[str, Any] = {"outcome": outcome, "reason": reason}
@@ -195,7 +206,7 @@ class Journal:
         if undo_params:
             _refuse_secret_values(undo_params)
             values["undo_params"] = _jsonable(undo_params)
-        with self._open().begin() as conn:
+        with self._connection(write=True) as conn:
             conn.execute(update(_Row).where(_Row.id == entry_id).values(**values))
 
     def entries(
@@ -210,7 +221,7 @@ class Journal:
         batch_id: str | None = None,
         limit: int = 1000,
     ) -> list[Entry]:
-        """Newest first, filtered."""
+        """Newest first, filtered; `since` inclusive, `until` exclusive (naive times are UTC)."""
         query = select(_Row).order_by(_Row.at.desc(), _Row.id.desc()).limit(limit)
         if users:
             query = query.where(_Row.user.in_(users))
@@ -221,18 +232,18 @@ class Journal:
         if outcomes:
             query = query.where(_Row.outcome.in_(outcomes))
         if since:
-            query = query.where(_Row.at >= since)
+            query = query.where(_Row.at >= _utc(since))
         if until:
-            query = query.where(_Row.at < until)
+            query = query.where(_Row.at < _utc(until))
         if batch_id:
             query = query.where(_Row.batch_id == batch_id)
-        with self._open().connect() as conn:
-            return [_entry(row) for row in conn.execute(query).scalars(_Row).all()]
+        with self._connection(write=False) as conn:
+            return [_entry(row) for row in conn.execute(query).all()]
 
     def get(self, entry_id: int) -> Entry | None:
-        with self._open().connect() as conn:
+        with self._connection(write=False) as conn:
             row = conn.execute(select(_Row).where(_Row.id == entry_id)).first()
-        return _entry(row[0]) if row else None
+        return _entry(row) if row else None
 
     def undone(self, entry_ids: list[int]) -> set[int]:
         """Which of these entries a later, completed undo reversed."""
@@ -241,13 +252,13 @@ class Journal:
         query = select(_Row.undoes).where(
             _Row.undoes.in_(entry_ids), _Row.outcome.in_(("done", "pending", "unknown"))
         )
-        with self._open().connect() as conn:
+        with self._connection(write=False) as conn:
             return {int(v) for v in conn.execute(query).scalars().all() if v is not None}
 
     def distinct(self, column: str) -> list[str]:
         """The values seen in one column (for the page's filter choices)."""
         col = getattr(_Row, column)
-        with self._open().connect() as conn:
+        with self._connection(write=False) as conn:
             return sorted(v for v in conn.execute(select(col).distinct()).scalars().all() if v)
 
     def dispose(self) -> None:
@@ -256,7 +267,7 @@ class Journal:
             self._engine = None
 
 
-def _entry(row: _Row) -> Entry:
+def _entry(row: Any) -> Entry:
     at = row.at
     if at is not None and at.tzinfo is None:  # SQLite gives naive datetimes back
         at = at.replace(tzinfo=UTC)
@@ -282,12 +293,58 @@ def _entry(row: _Row) -> Entry:
     )
 
 
+def _sqlite_path(url: URL) -> Path | None:
+    """The file of an SQLite URL (also in its `file:…?mode=ro&uri=true` form), else None."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    database = url.database
+    if str(url.query.get("uri", "")).lower() in ("true", "1") and database.startswith("file:"):
+        database = database.removeprefix("file:").split("?")[0]
+        if database.startswith("///"):  # file:///abs/path
+            database = database[2:]
+    return Path(database)
+
+
+def _engine_for(url: URL) -> Engine:
+    path = _sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.get_backend_name() == "postgresql":
+        # a journal that cannot be reached must refuse the write soon, not hang the page
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _create_schema(engine: Engine) -> None:
+    """Create the table when it is missing. Several processes may start on an empty database
+    at once: the loser of that race sees "already exists" and finds the table on a retry."""
+    for attempt in range(5):
+        try:
+            _Base.metadata.create_all(engine)
+            return
+        except SQLAlchemyError:
+            if attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets several console processes write one file without "database is locked"
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # wait for another process's write rather than fail at once with "database is locked"
     cursor.execute("PRAGMA busy_timeout=30000")
+    # WAL: readers do not block the writer, so several console processes share one file
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite stores the UTC wall-clock time without its zone: compare in UTC everywhere
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _jsonable(value: Any) -> Any:
@@ -306,12 +363,14 @@ def _refuse_secret_values(value: Any) -> None:
             _refuse_secret_values(item)
 
 
-def _reason(exc: BaseException) -> str:
-    """Why the journal is unavailable, in one line, without the URL (it may hold a password)."""
+def _reason(exc: BaseException, password: str | None = None) -> str:
+    """Why the journal is unavailable, in one line, without the URL's password."""
     if isinstance(exc, ArgumentError):
         return "the journal URL is not a database URL SQLAlchemy understands"
     if isinstance(exc, ImportError):
         return f"the database driver is not installed ({exc.name})"
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
+    lines = [line.strip() for line in str(getattr(exc, "orig", None) or exc).splitlines()]
+    first = next((line for line in lines if line), type(exc).__name__)
+    if password:
+        first = first.replace(password, "***")
     return first[:300]
