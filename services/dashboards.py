@@ -27,7 +27,6 @@ from services.analytics_models import (
     RESTRICTION_LABELS,
     Collaborator,
     Dashboard,
-    DashboardPage,
     Insight,
     SharingConfiguration,
 )
@@ -66,6 +65,31 @@ REFUSALS = {
 }
 
 
+# What the settings form edits: the rest (filters, tiles, restriction) has its own path.
+EDITABLE = ("name", "description", "tags", "pinned")
+
+
+def settings_of(dashboard: Dashboard) -> dict[str, Any]:
+    """The editable fields as the form shows them (tags in order, so equal sets compare)."""
+    return {
+        "name": dashboard.name or "",
+        "description": dashboard.description or "",
+        "tags": sorted(dashboard.tags),
+        "pinned": dashboard.pinned,
+    }
+
+
+def changes_for(dashboard: Dashboard, edited: dict[str, Any]) -> dict[str, Any]:
+    """The PATCH body for an edit: only the edited fields that differ from the dashboard
+    (never filters or tiles, which PostHog would upsert or ignore)."""
+    current = settings_of(dashboard)
+    return {
+        field: value
+        for field, value in edited.items()
+        if field in EDITABLE and (sorted(value) if field == "tags" else value) != current[field]
+    }
+
+
 def explain_refusal(error: Exception) -> str:
     """A plain sentence for PostHog's collaborator and restriction refusals."""
     detail = getattr(error, "detail", None) or str(error)
@@ -90,25 +114,6 @@ class Dashboards:
         list with commas, so the tags go into the path's query string."""
         tags = [t for t in tags or [] if t]
         return f"{self._path}?{urlencode([('tags', t) for t in tags])}" if tags else self._path
-
-    def list_page(
-        self,
-        *,
-        limit: int = 100,
-        offset: int = 0,
-        search: str | None = None,
-        tags: Iterable[str] | None = None,
-    ) -> DashboardPage:
-        """One server-side page with PostHog's total (`count`), pinned first, by name."""
-        data = self._t.get(
-            self._list_path(tags), search=_search(search), limit=limit, offset=offset
-        )
-        return DashboardPage(
-            results=[Dashboard.model_validate(row) for row in data.get("results") or []],
-            next=data.get("next"),
-            previous=data.get("previous"),
-            count=data.get("count"),
-        )
 
     def iter(
         self,
@@ -190,6 +195,17 @@ class Dashboards:
             "filters": filters,
         }
         return self._patch(dashboard_id, {k: v for k, v in changes.items() if v is not None})
+
+    def update_if_unchanged(
+        self, dashboard_id: int, *, changes: dict[str, Any], loaded: Dashboard
+    ) -> Dashboard:
+        """PATCH `changes` unless someone changed the dashboard's settings since `loaded` was
+        read: then `Conflict`, with the dashboard as it is now. PostHog's dashboards carry no
+        `updated_at` (posthog-api.md §4.1), so the editable fields themselves are compared."""
+        current = self.get(dashboard_id)
+        if settings_of(current) != settings_of(loaded):
+            raise errors.Conflict.changed_since("dashboard", None, current=current)
+        return self.update(dashboard_id, **changes)
 
     def _patch(self, dashboard_id: int, changes: dict[str, Any]) -> Dashboard:
         if not changes:

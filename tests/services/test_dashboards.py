@@ -18,6 +18,7 @@ from emulator.server import Key
 from services import errors as e
 from services.analytics_models import Dashboard, Insight
 from services.dashboards import (
+    changes_for,
     explain_refusal,
     filter_dashboards,
     project_members,
@@ -36,14 +37,16 @@ def live_tiles(dashboard: dict) -> list[dict]:
 
 
 def test_list_is_pinned_first_by_name_without_deleted_or_unlisted(client, emulator):
-    page = client.dashboards.list_page(limit=5)
-    listed = client.dashboards.list()
+    listed = client.dashboards.list(page_size=5)
     visible = [
         d
         for d in stored_dashboards(emulator)
         if not d["deleted"] and d["creation_mode"] != "unlisted"
     ]
-    assert page.count == len(listed) == len(visible) and len(page.results) == 5 and page.next
+    assert len(listed) == len(visible) > 5
+    pages = [r for r in emulator.requests if r.path.endswith("/dashboards/")]
+    assert len(pages) == -(-len(visible) // 5)  # followed `next` page by page
+    assert len({d.id for d in listed}) == len(listed)
     pinned = [d.pinned for d in listed]
     assert pinned == sorted(pinned, reverse=True) and any(pinned) and not all(pinned)
     first_names = [d.display_name.lower() for d in listed if d.pinned]
@@ -118,6 +121,33 @@ def test_update_sends_only_given_fields(client, emulator):
     }
     with pytest.raises(ValueError):
         client.dashboards.update(stored["id"])
+
+
+def test_changes_for_keeps_only_what_differs():
+    loaded = Dashboard(id=1, name="Revenue", description=None, tags=["kpi", "finance"])
+    edited = {"name": "Revenue", "description": "", "tags": ["finance", "kpi"], "pinned": False}
+    assert changes_for(loaded, edited) == {}  # None and "" alike, tags as a set
+    edited.update(name="Revenue (EU)", tags=["kpi"], pinned=True, filters={"x": 1})
+    assert changes_for(loaded, edited) == {"name": "Revenue (EU)", "tags": ["kpi"], "pinned": True}
+
+
+def test_update_if_unchanged_refuses_when_someone_changed_it_meanwhile(client, emulator):
+    stored = stored_dashboard_named(emulator, "Revenue")
+    loaded = client.dashboards.get(stored["id"])
+    saved = client.dashboards.update_if_unchanged(
+        stored["id"], changes={"name": "Revenue (EU)"}, loaded=loaded
+    )
+    assert saved.name == "Revenue (EU)"
+    assert [r.json for r in emulator.requests if r.method == "PATCH"] == [{"name": "Revenue (EU)"}]
+    # `loaded` is now stale: someone else's change (the one above) is not overwritten
+    with pytest.raises(e.Conflict) as moved:
+        client.dashboards.update_if_unchanged(
+            stored["id"], changes={"description": "Weekly"}, loaded=loaded
+        )
+    assert "changed in PostHog" in str(moved.value) and "Reload" in str(moved.value)
+    assert moved.value.current.name == "Revenue (EU)"
+    assert len([r for r in emulator.requests if r.method == "PATCH"]) == 1
+    assert stored_dashboard(emulator, stored["id"])["description"] == stored["description"]
 
 
 def test_empty_filters_do_not_clear_them(client, emulator):
