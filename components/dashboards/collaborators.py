@@ -8,9 +8,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.dashboards.dashboard_list import refusal
+from components.dashboards import actions
+from components.dashboards.actions import refusal
 from components.shared import data
-from components.shared.feedback import record_write, show_flash
+from components.shared.actions import request
 from components.shared.text import plain
 from services import PostHogClient
 from services.analytics_models import EVERYONE_CAN_EDIT, Collaborator, Dashboard
@@ -18,13 +19,7 @@ from services.dashboards import REFUSALS, project_members
 from services.errors import PostHogError
 from services.models import UserBasic
 
-PENDING = "dash_pending_collaborator_removal"
-FLASH = "dash_collaborator_flash"
 EVERYONE_NOTE = REFUSALS["lowest restriction level"]
-CANNOT_REMOVE = (
-    "PostHog does not remove collaborators from a dashboard everyone in the project can "
-    "edit. Switch it to “Only collaborators can edit” first, then remove them."
-)
 
 
 def _label(user: UserBasic) -> str:
@@ -59,7 +54,6 @@ def candidates(
 
 
 def render(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_collab") -> None:
-    show_flash(FLASH)
     owner = dashboard.created_by.display_name if dashboard.created_by else "its creator"
     st.caption(
         f"The owner ({plain(owner)}) and project admins can always edit. "
@@ -85,10 +79,7 @@ def render(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_coll
         st.info(EVERYONE_NOTE, icon=":material/group:")
     _add(client, dashboard, current, key)
     if current:
-        _remove(dashboard, current, key)
-    pending = st.session_state.get(PENDING)
-    if pending and pending[0] == dashboard.id:
-        _confirm_removal(client, dashboard, pending[1])
+        _remove(client, dashboard, current, key)
 
 
 def _add(client: PostHogClient, dashboard: Dashboard, current: list[Collaborator], key) -> None:
@@ -116,71 +107,36 @@ def _add(client: PostHogClient, dashboard: Dashboard, current: list[Collaborator
         key=f"{key}_{dashboard.id}_level",
         help="PostHog only lets you invite editors: everyone in the project can view.",
     )
-    if add.button(
-        "Add collaborator", key=f"{key}_{dashboard.id}_add", icon=":material/person_add:"
+    if actions.button(
+        add,
+        "Add collaborator",
+        actions.ADD_COLLABORATOR,
+        key=f"{key}_{dashboard.id}_add",
+        icon=":material/person_add:",
+        help="They can edit at once; the Journal can take it back.",
     ):
-        user = by_uuid[chosen]
-        record_write(
-            FLASH,
-            lambda: client.dashboards.add_collaborator(dashboard.id, user.uuid),
-            done=f"{user.display_name} can now edit.",
-            failed=f"{user.display_name} was not added",
-            why=refusal,
-        )
-        data.forget_dashboard(client, dashboard.id)
-        st.rerun()
+        who = actions.collaborator(by_uuid[chosen])
+        request(client, actions.ADD_COLLABORATOR, actions.target(dashboard), **who)
 
 
-def _remove(dashboard: Dashboard, current: list[Collaborator], key: str) -> None:
-    by_uuid = {c.user.uuid: c.user for c in current}
+def _remove(
+    client: PostHogClient, dashboard: Dashboard, current: list[Collaborator], key: str
+) -> None:
+    by_uuid = {c.user.uuid: c for c in current}
     pick, remove = st.columns([4, 2], vertical_alignment="bottom")
     chosen = pick.selectbox(
         "Remove a collaborator",
         list(by_uuid),
-        format_func=lambda u: _label(by_uuid[u]),
+        format_func=lambda u: _label(by_uuid[u].user),
         key=f"{key}_{dashboard.id}_remove_user",
     )
-    if remove.button(
-        "Remove…", key=f"{key}_{dashboard.id}_remove", icon=":material/person_remove:"
+    if actions.button(
+        remove,
+        "Remove…",
+        actions.REMOVE_COLLABORATOR,
+        key=f"{key}_{dashboard.id}_remove",
+        icon=":material/person_remove:",
+        help="Asks first.",
     ):
-        st.session_state[PENDING] = (dashboard.id, by_uuid[chosen])
-
-
-def _forget_pending() -> None:
-    st.session_state.pop(PENDING, None)
-
-
-def _removal_refusal(exc: Exception) -> str:
-    detail = getattr(exc, "detail", None) or ""
-    return CANNOT_REMOVE if "Cannot remove collaborators" in detail else refusal(exc)
-
-
-@st.dialog("Remove this collaborator?", on_dismiss=_forget_pending)
-def _confirm_removal(client: PostHogClient, dashboard: Dashboard, user: UserBasic) -> None:
-    st.markdown(
-        f"**{plain(user.display_name)}** will no longer be able to edit "
-        f"**{plain(dashboard.display_name)}** (they can still view it)."
-    )
-    confirm, cancel = st.columns(2)
-    if confirm.button("Remove", type="primary", key="dash_confirm_remove_collaborator"):
-        _forget_pending()
-        record_write(
-            FLASH,
-            lambda: client.dashboards.remove_collaborator(dashboard.id, user.uuid),
-            done=f"{user.display_name} can no longer edit.",
-            failed=f"{user.display_name} was not removed",
-            why=_removal_refusal,
-        )
-        data.forget_dashboard(client, dashboard.id)
-        st.rerun()
-    if cancel.button("Cancel", key="dash_cancel_remove_collaborator"):
-        _forget_pending()
-        st.rerun()
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    dashboard = next(d for d in data.dashboards(client) if d.name == "Engineering health")
-    render(client, dashboard, key="example_collab")
+        who = actions.collaborator(by_uuid[chosen].user, by_uuid[chosen].level)
+        request(client, actions.REMOVE_COLLABORATOR, actions.target(dashboard), **who)

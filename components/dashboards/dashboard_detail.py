@@ -7,17 +7,12 @@ from __future__ import annotations
 import streamlit as st
 
 from components.analytics import sharing
-from components.dashboards import collaborators
-from components.dashboards.dashboard_list import (
-    DELETED_HERE,
-    failed_write,
-    refusal,
-    restore,
-    restriction_short,
-)
+from components.dashboards import actions, collaborators
+from components.dashboards.dashboard_list import restore_button, restriction_short
 from components.shared import data
-from components.shared.detail_page import back_to_list, name_typed
-from components.shared.feedback import explain, field_error, show_error
+from components.shared.actions import request
+from components.shared.detail_page import back_to_list
+from components.shared.feedback import field_error, show_error
 from components.shared.text import plain
 from services import PostHogClient
 from services.analytics_models import (
@@ -27,11 +22,8 @@ from services.analytics_models import (
     Dashboard,
     DashboardTile,
 )
-from services.dashboards import RESTRICTION_EXPLAINED
+from services.dashboards import RESTRICTION_EXPLAINED, changes_for, settings_of
 from services.errors import NotFound, PostHogError
-
-PENDING_DELETE = "dash_pending_delete"
-EDITABLE = ("name", "description", "tags", "pinned")
 
 
 def render(client: PostHogClient, dashboard_id: str, *, key: str = "dash_detail") -> None:
@@ -40,14 +32,13 @@ def render(client: PostHogClient, dashboard_id: str, *, key: str = "dash_detail"
         st.error(plain(f"“{dashboard_id}” is not a dashboard id: dashboard ids are numbers."))
         return
     number = int(dashboard_id)
-    deleted = st.session_state.get(DELETED_HERE, {})
+    deleted = st.session_state.get(actions.DELETED_HERE, {})
     try:
         dashboard = data.dashboard(client, number)
     except NotFound:
         if number in deleted:
             st.info(plain(f"{deleted[number]} was deleted in this session."))
-            if st.button("Restore", key=f"{key}_restore", icon=":material/restore:"):
-                restore(client, number, deleted[number])
+            restore_button(client, number, deleted[number], key=f"{key}_restore")
         else:
             st.error("No dashboard with this id in this project: it may have been deleted.")
         return
@@ -60,7 +51,7 @@ def render(client: PostHogClient, dashboard_id: str, *, key: str = "dash_detail"
     with settings:
         render_edit(client, dashboard, key=f"{key}_edit")
     with tiles:
-        render_tiles(dashboard)
+        render_tiles(client, dashboard, key=f"{key}_tiles")
     with editors:
         render_restriction(client, dashboard, key=f"{key}_restriction")
         st.subheader("Collaborators", divider="gray", anchor=False)
@@ -90,29 +81,6 @@ def _header(dashboard: Dashboard) -> None:
 # --- settings --------------------------------------------------------------------------------
 
 
-def changes_for(dashboard: Dashboard, edited: dict) -> dict:
-    """The edited fields that differ from the dashboard (and nothing else: never filters or
-    tiles, which PostHog would upsert or ignore)."""
-    current = {
-        "name": dashboard.name or "",
-        "description": dashboard.description or "",
-        "tags": list(dashboard.tags),
-        "pinned": dashboard.pinned,
-    }
-    out = {}
-    for field in EDITABLE:
-        if field not in edited:
-            continue
-        same = (
-            sorted(edited[field]) == sorted(current[field])
-            if field == "tags"
-            else edited[field] == current[field]
-        )
-        if not same:
-            out[field] = edited[field]
-    return out
-
-
 def render_edit(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_edit") -> None:
     if not dashboard.can_edit:
         st.info(
@@ -121,31 +89,33 @@ def render_edit(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash
             icon=":material/lock:",
         )
     version = st.session_state.get(f"{key}_version", 0)
-    form = f"{key}_{dashboard.id}_{version}"  # fields follow the server after a save
-    name = st.text_input("Name *", value=dashboard.name or "", key=f"{form}_name", max_chars=400)
-    field_error(form, "name")
+    field = f"{key}_{dashboard.id}_{version}"  # fields follow the server after a save
+    loaded = _loaded(dashboard, field, key)
+    name = st.text_input("Name *", value=loaded.name or "", key=f"{field}_name", max_chars=400)
+    field_error(key, "name")
     description = st.text_area(
-        "Description", value=dashboard.description or "", key=f"{form}_description"
+        "Description", value=loaded.description or "", key=f"{field}_description"
     )
-    field_error(form, "description")
+    field_error(key, "description")
     known = sorted({t for d in data.dashboards(client) for t in d.tags} | set(dashboard.tags))
     tags = st.multiselect(
         "Tags",
         known,
-        default=list(dashboard.tags),
-        key=f"{form}_tags",
+        default=list(loaded.tags),
+        key=f"{field}_tags",
         accept_new_options=True,
         placeholder="Pick or type a tag",
     )
-    field_error(form, "tags")
-    pinned = st.checkbox("Pinned", value=dashboard.pinned, key=f"{form}_pinned")
+    field_error(key, "tags")
+    pinned = st.checkbox("Pinned", value=loaded.pinned, key=f"{field}_pinned")
+    field_error(key, "pinned")
     st.caption(
         "Saving sends only the fields you changed: the dashboard's filters and tiles are never "
-        "touched from here."
+        "touched from here. If someone changed it in PostHog since it was loaded, nothing is "
+        "saved and you are asked to reload."
     )
-    field_error(form, "form")
-    if st.button(
-        "Save changes", type="primary", key=f"{form}_save", disabled=not dashboard.can_edit
+    if actions.button(
+        st, "Save changes", actions.EDIT, dashboard=dashboard, type="primary", key=f"{field}_save"
     ):
         edited = {
             "name": name.strip(),
@@ -154,40 +124,41 @@ def render_edit(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash
             "pinned": pinned,
         }
         if not edited["name"]:
-            st.session_state[f"{form}_errors"] = {"name": "Give the dashboard a name."}
+            st.session_state[f"{key}_errors"] = {"name": "Give the dashboard a name."}
             st.rerun()
-        body = changes_for(dashboard, edited)
-        if not body:
-            st.session_state.pop(f"{form}_errors", None)
+        st.session_state.pop(f"{key}_errors", None)
+        changes = changes_for(loaded, edited)
+        if not changes:
             st.info("Nothing changed.")
             return
-        _save(client, dashboard, body, form, key)
+        request(client, actions.EDIT, actions.target(loaded), changes=changes, form=key)
 
 
-def _save(client: PostHogClient, dashboard: Dashboard, body: dict, form: str, key: str) -> None:
-    try:
-        current = client.dashboards.get(dashboard.id)
-    except PostHogError as exc:
-        st.session_state[f"{form}_errors"] = {"form": f"Not saved: {explain(exc)}"}
-        st.rerun()
-    moved = [f for f in body if getattr(current, f) != getattr(dashboard, f)]
+def _loaded(dashboard: Dashboard, field: str, key: str) -> Dashboard:
+    """The dashboard as it was when the form's fields were made. Saving compares against it,
+    so a change made in PostHog since is refused rather than overwritten by a stale field."""
+    kept = st.session_state.get(f"{key}_loaded")
+    if kept is None or kept[0] != field:
+        kept = st.session_state[f"{key}_loaded"] = (field, dashboard)
+    loaded = kept[1]
+    was, now = settings_of(loaded), settings_of(dashboard)
+    moved = [name for name in was if was[name] != now[name]]
     if moved:
-        st.session_state[f"{form}_errors"] = {
-            "form": "Not saved: someone changed "
-            + ", ".join(moved)
-            + " since you opened this dashboard. Reload to see their version, then edit again."
-        }
-        data.forget_dashboard(client, dashboard.id)
-        st.rerun()
-    try:
-        client.dashboards.update(dashboard.id, **body)
-    except PostHogError as exc:
-        failed_write(form, exc, EDITABLE, "Not saved")
-    st.session_state.pop(f"{form}_errors", None)
-    st.session_state[f"{key}_version"] = st.session_state.get(f"{key}_version", 0) + 1
-    data.forget_dashboard(client, dashboard.id)
-    st.toast(plain(f"Saved {body.get('name', dashboard.display_name)}."), icon=":material/check:")
-    st.rerun()
+        st.warning(
+            plain(
+                f"Changed in PostHog since you opened this form: {', '.join(moved)}. Saving "
+                "is refused until you load the latest version, which replaces your edits here."
+            ),
+            icon=":material/sync_problem:",
+        )
+        st.button(
+            "Load the latest version",
+            key=f"{key}_reload",
+            icon=":material/refresh:",
+            on_click=actions.new_form_version,
+            args=(key,),
+        )
+    return loaded
 
 
 # --- who can edit ----------------------------------------------------------------------------
@@ -196,9 +167,9 @@ def _save(client: PostHogClient, dashboard: Dashboard, body: dict, form: str, ke
 def render_restriction(
     client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_restriction"
 ) -> None:
-    error = st.session_state.pop(f"{key}_error", None)
     levels = [EVERYONE_CAN_EDIT, ONLY_COLLABORATORS_CAN_EDIT]
     widget = f"{key}_{dashboard.id}_{dashboard.restriction_level}"
+    reason = actions.blocked(actions.SET_RESTRICTION)
     chosen = st.radio(
         "Who can edit",
         levels,
@@ -208,27 +179,30 @@ def render_restriction(
         format_func=RESTRICTION_LABELS.get,
         key=widget,
         horizontal=True,
+        disabled=reason is not None,
+        help=reason,
     )
     st.caption(RESTRICTION_EXPLAINED.get(chosen, ""))
     owner = dashboard.created_by.display_name if dashboard.created_by else "its owner"
     st.caption(f"Only the owner ({plain(owner)}) and project admins can change this.")
-    if error:
-        st.error(plain(error), icon=":material/error:")
-    if chosen != dashboard.restriction_level and st.button(
-        "Change who can edit", type="primary", key=f"{widget}_save"
-    ):
-        try:
-            client.dashboards.set_restriction(dashboard.id, chosen)
-        except PostHogError as exc:
-            st.session_state[f"{key}_error"] = f"Not changed: {refusal(exc)}"
-            st.session_state.pop(widget, None)  # the choice goes back to the stored level
-        else:
-            st.toast(
-                plain(f"{dashboard.display_name}: {RESTRICTION_LABELS[chosen].lower()}."),
-                icon=":material/check:",
-            )
-        data.forget_dashboard(client, dashboard.id)
-        st.rerun()
+    if chosen != dashboard.restriction_level:
+        actions.button(
+            st,
+            "Change who can edit",
+            actions.SET_RESTRICTION,
+            type="primary",
+            key=f"{widget}_save",
+            on_click=_change_restriction,
+            args=(client, dashboard, widget),
+        )
+
+
+def _change_restriction(client: PostHogClient, dashboard: Dashboard, widget: str) -> None:
+    outcome = request(
+        client, actions.SET_RESTRICTION, actions.target(dashboard), level=st.session_state[widget]
+    )
+    if not outcome.ok:
+        st.session_state.pop(widget, None)  # the choice goes back to the stored level
 
 
 # --- tiles -----------------------------------------------------------------------------------
@@ -240,109 +214,78 @@ def insight_link(tile: DashboardTile) -> str:
     return f"[{plain(insight.display_name)}](insights?id={insight.id})"
 
 
-def render_tiles(dashboard: Dashboard) -> None:
+def tile_name(tile: DashboardTile) -> str:
+    if tile.insight is not None:
+        return tile.insight.display_name
+    return "Text tile" if tile.text is not None else "A tile the console cannot show"
+
+
+def render_tiles(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_tiles") -> None:
     tiles = dashboard.tiles or []
     if not tiles:
         st.caption("This dashboard has no tiles.")
         return
     st.caption(
         f"{len(dashboard.insight_tiles)} insights and "
-        f"{len(tiles) - len(dashboard.insight_tiles)} other tiles, in layout order."
+        f"{len(tiles) - len(dashboard.insight_tiles)} other tiles, in layout order. Removing a "
+        "tile takes it off this dashboard only: its insight stays."
     )
     for tile in tiles:
-        if tile.insight is not None:
-            others = [d for d in tile.insight.dashboard_ids if d != dashboard.id]
-            plural = "s" if len(others) > 1 else ""
-            where = f" · also on {len(others)} other dashboard{plural}" if others else ""
-            cached = "cached result" if tile.insight.result is not None else "no cached result"
-            st.markdown(
-                f"- :material/insights: {insight_link(tile)} · {tile.insight.kind.lower()} · "
-                f"{cached}{where}"
+        shown, remove = st.columns([8, 2], vertical_alignment="center")
+        with shown:
+            _tile(dashboard, tile)
+        if actions.button(
+            remove,
+            "Remove…",
+            actions.REMOVE_TILE,
+            dashboard=dashboard,
+            key=f"{key}_{tile.id}_remove_tile",
+            icon=":material/remove_circle_outline:",
+            help="Asks first.",
+        ):
+            request(
+                client,
+                actions.REMOVE_TILE,
+                actions.target(dashboard),
+                tile_id=tile.id,
+                tile_name=tile_name(tile),
             )
-        elif tile.text is not None:
-            st.markdown(":material/notes: Text tile:")
-            st.text((tile.text.body or "").strip() or "(empty)")
-        else:
-            st.markdown("- :material/widgets: A tile the console cannot show (button or widget)")
+
+
+def _tile(dashboard: Dashboard, tile: DashboardTile) -> None:
+    if tile.insight is not None:
+        others = [d for d in tile.insight.dashboard_ids if d != dashboard.id]
+        plural = "s" if len(others) > 1 else ""
+        where = f" · also on {len(others)} other dashboard{plural}" if others else ""
+        cached = "cached result" if tile.insight.result is not None else "no cached result"
+        st.markdown(
+            f"- :material/insights: {insight_link(tile)} · {tile.insight.kind.lower()} · "
+            f"{cached}{where}"
+        )
+    elif tile.text is not None:
+        st.markdown(":material/notes: Text tile:")
+        st.text((tile.text.body or "").strip() or "(empty)")
+    else:
+        st.markdown("- :material/widgets: A tile the console cannot show (button or widget)")
 
 
 # --- delete ----------------------------------------------------------------------------------
-
-
-def own_insights(dashboard: Dashboard) -> list:
-    """Insights on this dashboard only: the ones PostHog deletes with it when asked."""
-    return [
-        t.insight
-        for t in dashboard.insight_tiles
-        if t.insight is not None and t.insight.dashboard_ids in ([dashboard.id], [])
-    ]
 
 
 def _danger_zone(client: PostHogClient, dashboard: Dashboard, key: str) -> None:
     st.markdown(
         "Deleting hides the dashboard everywhere in PostHog. Its insights stay unless you ask "
         "to delete them too. It can be restored from **Deleted in this session** on the list "
-        "page, or from this page's link, while this browser session lasts."
+        "page, from this page's link while this browser session lasts, or with Undo on the "
+        "Journal page."
     )
-    error = st.session_state.pop("dash_delete_error", None)
-    if error:
-        st.error(plain(error), icon=":material/error:")
-    if st.button(
+    if actions.button(
+        st,
         "Delete dashboard…",
+        actions.DELETE,
+        dashboard=dashboard,
         key=f"{key}_delete",
         icon=":material/delete:",
-        disabled=not dashboard.can_edit,
+        help="Asks for its name first.",
     ):
-        st.session_state[PENDING_DELETE] = dashboard
-    pending = st.session_state.get(PENDING_DELETE)
-    if pending is not None and pending.id == dashboard.id:
-        _confirm_delete(client, pending)
-
-
-def _forget_delete() -> None:
-    st.session_state.pop(PENDING_DELETE, None)
-
-
-@st.dialog("Delete this dashboard?", on_dismiss=_forget_delete)
-def _confirm_delete(client: PostHogClient, dashboard: Dashboard) -> None:
-    own = own_insights(dashboard)
-    ready = name_typed(dashboard.display_name, what="dashboard", key="dash_delete_name")
-    also = st.checkbox(
-        f"Also delete its own insights ({len(own)})",
-        key="dash_delete_insights",
-        disabled=not own,
-        help="Only insights that are on no other dashboard are deleted; insights also shown "
-        "elsewhere stay. Restoring the dashboard brings them back.",
-    )
-    if own:
-        names = ", ".join(i.display_name for i in own[:5]) + (" …" if len(own) > 5 else "")
-        st.caption(plain(f"On this dashboard only: {names}"))
-    if st.button(
-        "Delete",
-        type="primary",
-        key="dash_confirm_delete",
-        disabled=not ready,
-    ):
-        _forget_delete()
-        try:
-            client.dashboards.delete(dashboard.id, delete_insights=also)
-        except PostHogError as exc:
-            st.session_state["dash_delete_error"] = f"Not deleted: {refusal(exc)}"
-            data.forget_dashboard(client, dashboard.id)
-            st.rerun()
-        st.session_state.setdefault(DELETED_HERE, {})[dashboard.id] = dashboard.display_name
-        data.forget_dashboard(client, dashboard.id)
-        st.query_params.pop("id", None)
-        st.toast(
-            plain(f"Deleted {dashboard.display_name}. Restore it from the list page."),
-            icon=":material/delete:",
-        )
-        st.rerun()
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    dashboard = next(d for d in data.dashboards(client) if d.name == "Product overview")
-    render(client, str(dashboard.id), key="example_dash_detail")
+        request(client, actions.DELETE, actions.target(dashboard))

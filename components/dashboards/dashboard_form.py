@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.dashboards.dashboard_list import failed_write
+from components.dashboards import actions
 from components.shared import data
+from components.shared.actions import Target, request
 from components.shared.feedback import field_error
-from components.shared.text import plain
 from services import PostHogClient
 from services.analytics_models import (
     EVERYONE_CAN_EDIT,
@@ -16,10 +16,8 @@ from services.analytics_models import (
     RESTRICTION_LABELS,
 )
 from services.dashboards import RESTRICTION_EXPLAINED
-from services.errors import PostHogError
 
 BLANK, COPY = "Blank", "Copy of an existing dashboard"
-FIELDS = ("name", "description", "tags", "use_dashboard", "restriction_level")
 
 
 def render_create(client: PostHogClient, *, key: str = "dash_create") -> None:
@@ -56,7 +54,7 @@ def render_create(client: PostHogClient, *, key: str = "dash_create") -> None:
     field_error(key, "restriction_level")
     pinned = st.checkbox("Pinned", key=f"{key}_pinned")
     field_error(key, "form")
-    if st.button("Create dashboard", type="primary", key=f"{key}_submit"):
+    if actions.button(st, "Create dashboard", actions.CREATE, type="primary", key=f"{key}_submit"):
         found = {}
         if not name.strip():
             found["name"] = "Give the dashboard a name."
@@ -65,25 +63,14 @@ def render_create(client: PostHogClient, *, key: str = "dash_create") -> None:
         st.session_state[f"{key}_errors"] = found
         if found:
             st.rerun()
-        try:
-            created = client.dashboards.create(
-                name=name.strip(),
-                description=description or None,
-                tags=[t.strip() for t in tags if t.strip()] or None,
-                pinned=pinned or None,
-                restriction_level=level if level != EVERYONE_CAN_EDIT else None,
-                copy_from=source if start == COPY else None,
-            )
-        except PostHogError as exc:
-            failed_write(key, exc, FIELDS, "Not created")
-        st.session_state.pop(f"{key}_errors", None)
-        data.forget_dashboard(client)
-        st.toast(plain(f"Created {created.display_name}."), icon=":material/check:")
-        st.query_params["id"] = str(created.id)
-        st.rerun()
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render_create(get_client(), key="example_dash_create")
+        fields = {
+            "name": name.strip(),
+            "description": description or None,
+            "tags": [t.strip() for t in tags if t.strip()] or None,
+            "pinned": pinned or None,
+            "restriction_level": level if level != EVERYONE_CAN_EDIT else None,
+            "copy_from": source if start == COPY else None,
+        }
+        request(
+            client, actions.CREATE, Target("dashboard", None, name.strip()), fields=fields, form=key
+        )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.dashboards import actions
 from components.shared import data
-from components.shared.feedback import explain, record_write, show_flash
+from components.shared.actions import Target, request
 from components.shared.tables import download_csv, pick_row, row_actions
 from components.shared.text import plain
 from services import PostHogClient
@@ -16,35 +17,13 @@ from services.analytics_models import (
     ONLY_COLLABORATORS_CAN_EDIT,
     Dashboard,
 )
-from services.dashboards import explain_refusal, filter_dashboards
-from services.errors import PostHogError, ValidationFailed
+from services.dashboards import filter_dashboards
 
 SHORT_RESTRICTION = {
     EVERYONE_CAN_EDIT: "Everyone can edit",
     ONLY_COLLABORATORS_CAN_EDIT: "Only collaborators",
 }
 YES_NO = {"Any": None, "Yes": True, "No": False}
-FLASH = "dash_pin_flash"
-DELETED_HERE = "dash_deleted_here"
-
-
-def refusal(error: Exception) -> str:
-    """PostHog's collaborator and restriction refusals in plain words; anything else as
-    every other failure is explained."""
-    sentence = explain_refusal(error)
-    raw = getattr(error, "detail", None) or str(error)
-    return sentence if sentence != raw else explain(error)
-
-
-def failed_write(key: str, error: PostHogError, fields: tuple[str, ...], verb: str) -> None:
-    """Keep why a write failed for `feedback.field_error(key, …)` to show next to its field
-    (or under the form), and rerun: the form keeps everything typed."""
-    if isinstance(error, ValidationFailed) and error.attr in fields:
-        errors = {error.attr: f"{verb}: {error.detail or error}"}
-    else:
-        errors = {"form": f"{verb}: {refusal(error)}"}
-    st.session_state[f"{key}_errors"] = errors
-    st.rerun()
 
 
 def restriction_short(level: int) -> str:
@@ -93,7 +72,6 @@ def to_frame(dashboards: list[Dashboard]) -> pd.DataFrame:
 
 
 def render(client: PostHogClient, *, key: str = "dash_list") -> None:
-    show_flash(FLASH)
     with st.spinner("Loading dashboards…"):
         dashboards = data.dashboards(client)
     cols = st.columns([3, 3, 2, 2, 2])
@@ -152,61 +130,45 @@ def render(client: PostHogClient, *, key: str = "dash_list") -> None:
 
 def _pin_changed(client: PostHogClient, dashboard: Dashboard, widget: str) -> None:
     wanted = bool(st.session_state[widget])
-    if not record_write(
-        FLASH,
-        lambda: client.dashboards.pin(dashboard.id, wanted),
-        done=f"{'Pinned' if wanted else 'Unpinned'} {dashboard.display_name}.",
-        failed=f"{dashboard.display_name} was not changed",
-        why=refusal,
-    ):
-        st.session_state[widget] = dashboard.pinned  # the switch goes back
-    data.forget_dashboard(client, dashboard.id)
+    st.session_state[widget] = dashboard.pinned  # follows the server, not the click
+    request(client, actions.PIN if wanted else actions.UNPIN, actions.target(dashboard))
 
 
 def pin_switch(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_pin") -> None:
     """Pin or unpin at once (pinning hides nothing and is undone the same way)."""
     widget = f"{key}_{dashboard.id}_{dashboard.pinned}"
+    reason = actions.blocked(actions.UNPIN if dashboard.pinned else actions.PIN, dashboard)
     st.toggle(
         "Pinned",
         value=dashboard.pinned,
         key=widget,
         on_change=_pin_changed,
         args=(client, dashboard, widget),
-        disabled=not dashboard.can_edit,
-        help="Pinned dashboards come first in PostHog's lists and sidebar."
-        if dashboard.can_edit
-        else "You can view this dashboard but not edit it.",
+        disabled=reason is not None,
+        help=reason or "Pinned dashboards come first in PostHog's lists and sidebar.",
     )
 
 
 def render_deleted_here(client: PostHogClient, *, key: str = "dash_deleted") -> None:
     """Dashboards deleted in this browser session, each with a Restore button: PostHog hides
-    a deleted dashboard everywhere, so this is the way back."""
-    deleted: dict[int, str] = st.session_state.get(DELETED_HERE, {})
+    a deleted dashboard everywhere, so this is the way back (the Journal's Undo is another)."""
+    deleted: dict[int, str] = st.session_state.get(actions.DELETED_HERE, {})
     if not deleted:
         return
     st.subheader("Deleted in this session", divider="gray", anchor=False)
     for dashboard_id, name in list(deleted.items()):
-        label, action = st.columns([6, 2], vertical_alignment="center")
+        label, button = st.columns([6, 2], vertical_alignment="center")
         label.markdown(plain(name))
-        if action.button("Restore", key=f"{key}_{dashboard_id}", icon=":material/restore:"):
-            restore(client, dashboard_id, name)
+        restore_button(client, dashboard_id, name, key=f"{key}_{dashboard_id}", where=button)
 
 
-def restore(client: PostHogClient, dashboard_id: int, name: str) -> None:
-    try:
-        client.dashboards.restore(dashboard_id)
-    except PostHogError as exc:
-        st.error(plain(f"{name} was not restored: {explain(exc)}"), icon=":material/error:")
-        return
-    st.session_state.get(DELETED_HERE, {}).pop(dashboard_id, None)
-    data.forget_dashboard(client, dashboard_id)
-    data.forget_shared_publicly(client)  # it may come back shared
-    st.toast(plain(f"Restored {name}."), icon=":material/restore:")
-    st.rerun()
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render(get_client(), key="example_dash_list")
+def restore_button(client: PostHogClient, dashboard_id: int, name: str, *, key: str, where=st):
+    if actions.button(
+        where,
+        "Restore",
+        actions.RESTORE,
+        key=key,
+        icon=":material/restore:",
+        help="Brings it back with its tiles, and the insights deleted with it.",
+    ):
+        request(client, actions.RESTORE, Target("dashboard", dashboard_id, name))
