@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any, Unpack
 
+from services.errors import Conflict
+from services.journal import secret_change
 from services.logs import LogFilters, fetch_log_page
 from services.models import HogFunction, InvocationResult, LogPage, MetricsSeries
 from services.transport import Transport
@@ -154,6 +157,16 @@ class HogFunctions:
             raise ValueError("nothing to change")
         return HogFunction.model_validate(self._t.write("PATCH", self._item(function_id), changes))
 
+    def update_if_unchanged(
+        self, function_id: str, *, changes: dict[str, Any], loaded_updated_at: datetime | None
+    ) -> HogFunction:
+        """PATCH `changes` unless someone changed the function since it was loaded: re-read it
+        first and raise `Conflict` (with the current version) when `updated_at` moved."""
+        latest = self.get(function_id)
+        if latest.updated_at != loaded_updated_at:
+            raise Conflict.changed_since("function", latest.updated_at, current=latest)
+        return self.update(function_id, changes)
+
     def enable(self, function_id: str) -> HogFunction:
         return self.update(function_id, {"enabled": True})
 
@@ -302,3 +315,26 @@ def describe_changes(function: HogFunction, changes: dict[str, Any]) -> list[tup
             if key not in after and key not in secret_keys(function):
                 rows.append((f"inputs.{key}", input_value(function, key), None))
     return rows
+
+
+def journal_changes(function: HogFunction, changes: dict[str, Any]) -> dict[str, Any]:
+    """What the journal records of a PATCH (or of a create, from an empty function): before →
+    after per field and per input; a secret input only as "changed" or "kept", never a value."""
+    secrets = secret_keys(function)
+    journaled: dict[str, Any] = {
+        field: {"before": before, "after": after}
+        for field, before, after in describe_changes(function, changes)
+        if not (field.startswith("inputs.") and field.removeprefix("inputs.") in secrets)
+    }
+    for key, entry in (changes.get("inputs") or {}).items():
+        if key in secrets:
+            journaled[f"inputs.{key}"] = secret_change(
+                secret_is_set(function, key), replaced="value" in entry
+            )
+    return journaled
+
+
+def changed_between(loaded: HogFunction, latest: HogFunction) -> list[str]:
+    """The fields someone changed in PostHog since `loaded` was read (for a refused save)."""
+    fields = ("enabled", *EDITABLE_FIELDS, "inputs")
+    return [field for field in fields if getattr(loaded, field) != getattr(latest, field)]

@@ -1,23 +1,25 @@
 """Edit a hog function without losing anything: a form built from the function, a diff of
-what will change, a re-read to catch someone else's edit, and a PATCH of only what changed.
-Secrets show "set" or "not set" and change only through an explicit "Replace secret"."""
+what will change, and a save (actions.EDIT) that asks first, re-reads to catch someone else's
+edit and PATCHes only what changed. A refused save keeps the draft. Secrets show "set" or
+"not set" and change only through an explicit "Replace secret"."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from components.shared import data
+from components.hog_functions import actions, diff
+from components.shared.actions import blocked_reason, request
 from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import PostHogClient
-from services.errors import PostHogError, ValidationFailed
+from services.errors import PostHogError
 from services.hog_functions import (
+    changed_between,
     changes_for,
-    describe_changes,
     input_value,
     inputs_payload,
     secret_is_set,
@@ -59,6 +61,9 @@ def _field_error(messages: dict[str, str], field: str) -> None:
         st.error(plain(messages[field]), icon=":material/error:")
 
 
+FieldError = Callable[[str], None]  # shows the error of one field, where it is called
+
+
 def _widget_prefix(function: HogFunction, key: str) -> str:
     version = function.updated_at.timestamp() if function.updated_at else 0
     return f"{key}_{function.id}_{version:.0f}"
@@ -67,24 +72,31 @@ def _widget_prefix(function: HogFunction, key: str) -> str:
 def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form") -> dict:
     """Render the form; return the configuration it currently describes (unsaved values
     included), for test runs."""
+    function = _draft_base(function, key)
     prefix = _widget_prefix(function, key)
-    server_errors: dict[str, str] = st.session_state.get(f"{prefix}_server_errors", {})
+    server_errors: dict[str, str] = actions.kept(actions.FIELD_ERRORS, function.id) or {}
     errors: dict[str, str] = {}  # problems found here, before anything is sent
+    placed: set[str] = set()  # fields whose errors show next to them
     edited: dict[str, Any] = {}
+
+    def field_error(field: str) -> None:
+        placed.add(field)
+        _field_error({**server_errors, **errors}, field)
 
     name = st.text_input("Name", function.name, key=f"{prefix}_name", max_chars=400)
     if not name.strip():
         errors["name"] = "Give the function a name."
-    _field_error({**server_errors, **errors}, "name")
+    field_error("name")
     description = st.text_area(
         "Description", function.description or "", key=f"{prefix}_desc", height=68
     )
-    _field_error(server_errors, "description")
+    field_error("description")
     edited.update(name=name, description=description)
     edited["icon_url"] = _icon_picker(client, function, prefix)
+    field_error("icon_url")
 
     st.subheader("Inputs")
-    values, new_secrets = _inputs(function, prefix, errors, server_errors)
+    values, new_secrets = _inputs(function, prefix, errors, field_error)
 
     st.subheader("Trigger")
     original_filters = _strip(function.filters) or {}
@@ -96,11 +108,11 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
         "filters",
         height=150,
     )
-    _field_error({**server_errors, **errors}, "filters")
+    field_error("filters")
     if filters != original_filters:
         edited["filters"] = filters
     masking = _masking(function, prefix, errors)
-    _field_error({**server_errors, **errors}, "masking")
+    field_error("masking")
     if masking != _strip(function.masking):
         edited["masking"] = masking
     if function.type in ("destination", "site_destination"):
@@ -112,7 +124,7 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
             "mappings",
             height=120,
         )
-        _field_error({**server_errors, **errors}, "mappings")
+        field_error("mappings")
         if mappings != function.mappings:
             edited["mappings"] = mappings
     if function.type == "transformation":
@@ -125,12 +137,13 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
         )
         if order != function.execution_order:
             edited["execution_order"] = None if order is None else int(order)
+        field_error("execution_order")
 
     st.subheader("Source")
     hog = st.text_area("Hog source", function.hog or "", key=f"{prefix}_hog", height=260)
     if len(hog.encode()) > MAX_HOG_BYTES:
         errors["hog"] = f"The source is {len(hog.encode()) // 1024} KB; PostHog allows 100 KB."
-    _field_error({**server_errors, **errors}, "hog")
+    field_error("hog")
     edited["hog"] = hog
 
     edited = {
@@ -138,8 +151,33 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
         for k, v in edited.items()
         if k in ("filters", "masking", "mappings", "execution_order") or v != getattr(function, k)
     }
-    _save_controls(client, function, prefix, edited, values, new_secrets, errors, server_errors)
-    return _configuration(function, edited, values, new_secrets)
+    elsewhere = {f: m for f, m in server_errors.items() if f not in placed}
+    changes = changes_for(function, edited, input_values=values, new_secrets=new_secrets)
+    _save_controls(client, function, prefix, changes, errors, elsewhere)
+    return _configuration(function, changes, values, new_secrets)
+
+
+def _draft_base(function: HogFunction, key: str) -> HogFunction:
+    """The version the draft is made on. After a save was refused because someone changed the
+    function, that is still the version the operator opened, until they reload the latest."""
+    loaded: HogFunction | None = actions.kept(actions.CONFLICTS, function.id)
+    if loaded is None or loaded.updated_at == function.updated_at:
+        actions.drop(actions.CONFLICTS, function.id)
+        return function
+    moved = ", ".join(changed_between(loaded, function)) or "its version"
+    st.warning(
+        plain(
+            f"Someone changed this function in PostHog since you opened it ({moved}). Your "
+            "draft below is kept on the version you opened, and saving it is refused. Copy "
+            "what you need, then reload the latest version to make your change again."
+        ),
+        icon=":material/sync_problem:",
+    )
+    if st.button("Reload the latest version", key=f"{key}_reload", icon=":material/refresh:"):
+        actions.drop(actions.CONFLICTS, function.id)
+        actions.drop(actions.FIELD_ERRORS, function.id)
+        st.rerun()
+    return loaded
 
 
 def _icon_picker(client: PostHogClient, function: HogFunction, prefix: str) -> str | None:
@@ -174,7 +212,7 @@ def _icon_picker(client: PostHogClient, function: HogFunction, prefix: str) -> s
         return chosen["url"]
 
 
-def _inputs(function: HogFunction, prefix: str, errors: dict, server_errors: dict):
+def _inputs(function: HogFunction, prefix: str, errors: dict, field_error: FieldError):
     values: dict[str, Any] = {}
     new_secrets: dict[str, str] = {}
     secrets = secret_keys(function)
@@ -220,7 +258,7 @@ def _inputs(function: HogFunction, prefix: str, errors: dict, server_errors: dic
                 values[field] = st.text_input(label, text, key=widget, help=help_text)
             if item.get("required") and values[field] in (None, ""):
                 errors[f"inputs__{field}"] = "This field is required."
-        _field_error({**server_errors, **errors}, f"inputs__{field}")
+        field_error(f"inputs__{field}")
     return values, new_secrets
 
 
@@ -255,8 +293,7 @@ def _masking(function: HogFunction, prefix: str, errors: dict) -> dict | None:
     return {"ttl": int(ttl), "threshold": threshold, "hash": hash_}
 
 
-def _configuration(function, edited, values, new_secrets) -> dict:
-    changes = changes_for(function, edited, input_values=values, new_secrets=new_secrets)
+def _configuration(function, changes, values, new_secrets) -> dict:
     config = {
         "type": function.type,
         "name": function.name,
@@ -271,89 +308,25 @@ def _configuration(function, edited, values, new_secrets) -> dict:
     return config
 
 
-def _save_controls(client, function, prefix, edited, values, new_secrets, errors, server_errors):
+def _save_controls(client, function, prefix, changes, errors, elsewhere) -> None:
     st.divider()
-    changes = changes_for(function, edited, input_values=values, new_secrets=new_secrets)
-    review_key = f"{prefix}_review"
+    for field, message in elsewhere.items():  # PostHog named a field the form does not show
+        st.error(plain(f"{field}: {message}"), icon=":material/error:")
     if errors:
         st.warning("Fix the fields marked above before saving.", icon=":material/edit:")
         return
     if not changes:
         st.caption("No unsaved changes.")
-        st.session_state.pop(review_key, None)
         return
-    rows = describe_changes(function, changes)
-    st.markdown(f"**{len(rows)} unsaved change{'s' if len(rows) != 1 else ''}**")
-    st.dataframe(
-        pd.DataFrame(
-            [(f, _show(b), _show(a)) for f, b, a in rows], columns=["Field", "Before", "After"]
-        ),
-        hide_index=True,
-        key=f"{prefix}_diff",
-    )
-    if st.button("Save changes", type="primary", key=f"{prefix}_save", icon=":material/save:"):
-        _save(client, function, prefix, changes)
-    conflict = st.session_state.get(f"{prefix}_conflict")
-    if conflict:
-        st.error(plain(conflict), icon=":material/sync_problem:")
-        if st.button("Reload the latest version", key=f"{prefix}_reload"):
-            st.session_state.pop(f"{prefix}_conflict", None)
-            data.forget_hog_function(client, function.id)
-            st.rerun()
-
-
-def _save(client: PostHogClient, function: HogFunction, prefix: str, changes: dict) -> None:
-    errors_key = f"{prefix}_server_errors"
-    try:
-        latest = client.hog_functions.get(function.id)
-    except PostHogError as exc:
-        show_error(exc)
-        return
-    if latest.updated_at != function.updated_at:
-        who = latest.created_by.display_name if latest.created_by else "someone"
-        st.session_state[f"{prefix}_conflict"] = (
-            f"This function was changed in PostHog at {latest.updated_at:%Y-%m-%d %H:%M} UTC "
-            f"since you opened it (it was created by {who}). Nothing was saved. Reload to see "
-            "the latest version, then make your change again."
-        )
-        st.rerun()
-    try:
-        client.hog_functions.update(function.id, changes)
-    except ValidationFailed as exc:
-        st.session_state[errors_key] = {_form_field(exc.attr): exc.detail or str(exc)}
-        if not exc.attr:
-            show_error(exc)
-            return
-        st.rerun()
-    except PostHogError as exc:
-        show_error(exc)
-        if exc.outcome_unknown:
-            data.forget_hog_function(client, function.id)
-        return
-    st.session_state.pop(errors_key, None)
-    data.forget_hog_function(client, function.id)
-    st.toast(plain(f"Saved {function.name}."), icon=":material/check:")
-    st.rerun()
-
-
-def _form_field(attr: str | None) -> str:
-    """PostHog's `attr` (`inputs__url`, `masking__ttl`) → the form field it belongs to."""
-    if not attr:
-        return "__all__"
-    if attr.startswith("inputs__"):
-        return "inputs__" + attr.split("__")[1]
-    return attr.split("__")[0]
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return "" if value is None else str(value)
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    function = next(f for f in data.hog_functions(client) if f.type == "destination")
-    render(client, data.hog_function(client, function.id), key="example_form")
+    st.markdown(f"**{diff.count(function, changes, noun='unsaved change')}**")
+    diff.show(function, changes, key=f"{prefix}_diff")
+    blocked = blocked_reason(actions.EDIT)
+    if st.button(
+        "Save changes",
+        type="primary",
+        key=f"{prefix}_save",
+        icon=":material/save:",
+        disabled=blocked is not None,
+        help=blocked or "Asks first, showing exactly what PostHog will receive.",
+    ):
+        request(client, actions.EDIT, actions.target(function), changes=changes)

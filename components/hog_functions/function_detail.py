@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.hog_functions import actions, health, invocation_test
 from components.hog_functions import config_form as hog_function_form
-from components.hog_functions import health, invocation_test
 from components.hog_functions import metrics as hog_function_metrics
 from components.hog_functions import switch as function_switch
 from components.hog_functions.function_list import TYPE_LABELS
 from components.shared import data, log_viewer
-from components.shared.detail_page import back_to_list, name_typed
-from components.shared.feedback import explain, show_error
+from components.shared.actions import Target, blocked_reason, request
+from components.shared.detail_page import back_to_list
+from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import PostHogClient, health_of
 from services.errors import NotFound, PostHogError
@@ -93,82 +94,48 @@ def _backfills(client: PostHogClient, function: HogFunction, key: str) -> None:
         # a relative link: works inside the app's navigation and when rendered alone
         st.markdown(f"[Open its batch export](batch-exports?id={function.batch_export_id})")
         return
-    if st.button("Enable backfills", key=f"{key}_backfills"):
-        try:
-            export_id = client.hog_functions.enable_backfills(function.id)
-        except PostHogError as exc:
-            show_error(exc)
-            return
-        data.forget_hog_function(client, function.id)
-        st.toast(plain(f"Backfills enabled: batch export {export_id}."), icon=":material/check:")
-        st.rerun()
+    blocked = blocked_reason(actions.ENABLE_BACKFILLS)
+    if st.button(
+        "Enable backfills",
+        key=f"{key}_backfills",
+        disabled=blocked is not None,
+        help=blocked or "Creates the paused batch export; nothing is sent yet.",
+    ):
+        request(client, actions.ENABLE_BACKFILLS, actions.target(function))
 
 
 def _danger_zone(client: PostHogClient, function: HogFunction, key: str) -> None:
     st.markdown(
         "Deleting hides the function everywhere and stops it. PostHog keeps it, so it can be "
-        "restored from **Deleted here** on the list page during this session."
+        "restored from **Deleted here** on the list page during this session, or from the "
+        "Journal."
     )
-    error = st.session_state.pop("hf_delete_error", None)
-    if error:
-        st.error(plain(error), icon=":material/error:")
-    if st.button("Delete function…", key=f"{key}_delete", icon=":material/delete:"):
-        st.session_state["hf_pending_delete"] = function
-    pending = st.session_state.get("hf_pending_delete")
-    if pending is not None and pending.id == function.id:
-        _confirm_delete(client, pending)
-
-
-def _forget_delete() -> None:
-    st.session_state.pop("hf_pending_delete", None)
-
-
-@st.dialog("Delete this function?", on_dismiss=_forget_delete)
-def _confirm_delete(client: PostHogClient, function: HogFunction) -> None:
-    ready = name_typed(function.name, what="function", key="hf_delete_name")
-    if st.button("Delete", type="primary", key="hf_confirm_delete", disabled=not ready):
-        _forget_delete()
-        try:
-            client.hog_functions.delete(function.id)
-        except PostHogError as exc:
-            st.session_state["hf_delete_error"] = explain(exc)
-            data.forget_hog_function(client, function.id)
-            st.rerun()
-        deleted = st.session_state.setdefault("hf_deleted_here", {})
-        deleted[function.id] = function.name
-        data.forget_hog_function(client, function.id)
-        st.query_params.pop("id", None)
-        st.toast(
-            plain(f"Deleted {function.name}. Restore it from Deleted here."),
-            icon=":material/delete:",
-        )
-        st.rerun()
+    blocked = blocked_reason(actions.DELETE)
+    if st.button(
+        "Delete function…",
+        key=f"{key}_delete",
+        icon=":material/delete:",
+        disabled=blocked is not None,
+        help=blocked or "Asks you to type the function's name first.",
+    ):
+        request(client, actions.DELETE, actions.target(function))
 
 
 def render_deleted_here(client: PostHogClient, *, key: str = "hf_deleted") -> None:
     """Functions deleted in this browser session, each with a Restore button."""
-    deleted: dict[str, str] = st.session_state.get("hf_deleted_here", {})
+    deleted: dict[str, str] = st.session_state.get(actions.DELETED_HERE, {})
     if not deleted:
         st.caption("Functions you delete in this session are listed here so you can restore them.")
         return
+    blocked = blocked_reason(actions.RESTORE)
     for function_id, name in list(deleted.items()):
-        label, action = st.columns([6, 2], vertical_alignment="center")
+        label, restore = st.columns([6, 2], vertical_alignment="center")
         label.markdown(plain(name))
-        if action.button("Restore", key=f"{key}_{function_id}", icon=":material/restore:"):
-            try:
-                client.hog_functions.restore(function_id)
-            except PostHogError as exc:
-                show_error(exc)
-                continue
-            deleted.pop(function_id)
-            data.forget_hog_function(client, function_id)
-            st.toast(plain(f"Restored {name}."), icon=":material/restore:")
-            st.rerun()
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    function = next(f for f in data.hog_functions(client) if f.type == "destination")
-    render(client, function.id, key="example_detail")
+        if restore.button(
+            "Restore",
+            key=f"{key}_{function_id}",
+            icon=":material/restore:",
+            disabled=blocked is not None,
+            help=blocked,
+        ):
+            request(client, actions.RESTORE, Target("hog_function", function_id, name))

@@ -174,9 +174,3 @@ def _actions(client: PostHogClient, function: HogFunction, *, key: str) -> None:
         key=key,
         switch=lambda: function_switch.render(client, function, key=f"{key}_switch"),
     )
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render(get_client(), key="example_list")

@@ -30,8 +30,3 @@ def label(health: str) -> str:
 def render(health: str) -> None:
     _, colour = BADGES.get(health, BADGES["Unknown"])
     st.badge(health, color=colour, help=EXPLANATIONS.get(health))
-
-
-def example() -> None:
-    for health in BADGES:
-        render(health)

@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.shared.feedback import show_error
+from components.hog_functions import actions
+from components.shared.actions import Target, blocked_reason, request
 from components.shared.text import plain
 from services import PostHogClient
-from services.errors import PostHogError
 
 # PostHog's worker runs only these types; the others run in browsers or receive requests.
 RUNNABLE = ("destination", "internal_destination", "transformation")
@@ -85,7 +85,7 @@ def render(
         )
         return
     st.caption("Runs the configuration as it is in the form now, including unsaved changes.")
-    globals_key, result_key = f"{key}_globals", f"{key}_result"
+    globals_key = f"{key}_globals"
     # Seeded once, so reruns keep the operator's edits (the sample's timestamp moves).
     st.session_state.setdefault(globals_key, json.dumps(sample_globals(), indent=2))
     text = st.text_area("Event and context (JSON globals)", height=300, key=globals_key)
@@ -107,23 +107,29 @@ def render(
         "destination. Off: the test really calls the destination.",
     )
     run, clear = st.columns([1, 1])
-    if run.button("Run test", type="primary", key=f"{key}_run", disabled=bool(problem)):
-        try:
-            with st.spinner("Running the function…"):
-                st.session_state[result_key] = client.hog_functions.invoke(
-                    function_id,
-                    configuration=configuration,
-                    globals=globals_,
-                    mock_async_functions=mock,
-                )
-        except PostHogError as exc:
-            st.session_state.pop(result_key, None)
-            show_error(exc)
-    result = st.session_state.get(result_key)
+    blocked = blocked_reason(actions.TEST)
+    if run.button(
+        "Run test",
+        type="primary",
+        key=f"{key}_run",
+        disabled=bool(problem) or blocked is not None,
+        help=blocked or "PostHog runs the function once on this event; nothing is saved.",
+    ):
+        with st.spinner("Running the function…"):
+            request(
+                client,
+                actions.TEST,
+                Target("hog_function", function_id, configuration.get("name") or "New function"),
+                configuration=configuration,
+                globals=globals_,
+                mock_async_functions=mock,
+            )
+    result_id = function_id or "new"
+    result = actions.kept(actions.TEST_RESULTS, result_id)
     if result is None:
         return
     if clear.button("Clear result", key=f"{key}_clear"):
-        st.session_state.pop(result_key, None)
+        actions.drop(actions.TEST_RESULTS, result_id)
         st.rerun()
     _show_result(result, function_type, key)
 
@@ -146,19 +152,3 @@ def _show_result(result, function_type: str, key: str) -> None:
         )
     else:
         st.caption("PostHog returned no logs for this run.")
-
-
-def example() -> None:
-    from components.shared import data
-    from components.shared.connection import get_client
-
-    client = get_client()
-    function = next(f for f in data.hog_functions(client) if f.type == "transformation")
-    config = {"type": "transformation", "name": function.name, "hog": function.hog or ""}
-    render(
-        client,
-        function_id=function.id,
-        configuration=config,
-        function_type="transformation",
-        key="example_test",
-    )

@@ -132,11 +132,3 @@ def _chart(labels: list[str], series: list[dict], interval: str) -> None:
         )
     )
     st.altair_chart(chart, width="stretch")
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    function = next(f for f in data.hog_functions(client) if f.type == "destination")
-    render(client, function.id, key="example_metrics")

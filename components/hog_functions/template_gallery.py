@@ -6,12 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.hog_functions import actions
 from components.hog_functions.function_list import TYPE_LABELS
 from components.shared import data
+from components.shared.actions import blocked_reason, request
 from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import PostHogClient
-from services.errors import PostHogError, ValidationFailed
+from services.errors import PostHogError
 from services.models import HogFunctionTemplate
 
 STATUS_TAGS = {
@@ -103,11 +105,21 @@ def _details(client: PostHogClient, template: HogFunctionTemplate, *, key: str) 
 
 
 def _create_form(client: PostHogClient, template: HogFunctionTemplate, *, key: str) -> None:
-    errors = st.session_state.get(f"{key}_errors", {})
+    errors: dict[str, str] = actions.kept(actions.FIELD_ERRORS, template.id) or {}
+    placed: set[str] = set()
+
+    def field_error(field: str) -> None:
+        placed.add(field)
+        if field in errors:
+            st.error(plain(errors[field]), icon=":material/error:")
+
+    blocked = blocked_reason(actions.CREATE)
     with st.form(f"{key}_create_{template.id}"):
         st.markdown("**Create from this template**")
         name = st.text_input("Name", template.name)
+        field_error("name")
         description = st.text_input("Description", template.description or "")
+        field_error("description")
         values = {}
         for item in template.inputs_schema or []:
             label = (item.get("label") or item["key"]) + (" *" if item.get("required") else "")
@@ -119,14 +131,18 @@ def _create_form(client: PostHogClient, template: HogFunctionTemplate, *, key: s
                 st.caption(plain(f"{label}: uses the template default; edit it after creating."))
             else:
                 values[item["key"]] = st.text_input(label, "" if default is None else str(default))
-            if f"inputs__{item['key']}" in errors:
-                st.error(plain(errors[f"inputs__{item['key']}"]))
+            field_error(f"inputs__{item['key']}")
         enabled = st.checkbox(
             "Enable it now",
             value=False,
             help="Off by default: check the configuration and test it first.",
         )
-        submitted = st.form_submit_button("Create function", type="primary")
+        for field, message in errors.items():  # PostHog named a field the form does not show
+            if field not in placed:
+                st.error(plain(f"{field}: {message}"), icon=":material/error:")
+        submitted = st.form_submit_button(
+            "Create function", type="primary", disabled=blocked is not None, help=blocked
+        )
     if not submitted:
         return
     missing = {
@@ -137,33 +153,16 @@ def _create_form(client: PostHogClient, template: HogFunctionTemplate, *, key: s
     if not name.strip():
         missing["name"] = "Give the function a name."
     if missing:
-        st.session_state[f"{key}_errors"] = missing
+        actions.keep(actions.FIELD_ERRORS, template.id, missing)
         st.rerun()
-    inputs = {k: {"value": v} for k, v in values.items() if v not in (None, "")}
-    try:
-        created = client.hog_functions.create(
-            type=template.type,
-            template_id=template.id,
-            name=name.strip(),
-            description=description,
-            inputs=inputs,
-            enabled=enabled,
-        )
-    except ValidationFailed as exc:
-        st.session_state[f"{key}_errors"] = {exc.attr or "__all__": exc.detail or str(exc)}
-        show_error(exc)
-        return
-    except PostHogError as exc:
-        show_error(exc)
-        return
-    st.session_state.pop(f"{key}_errors", None)
-    data.forget_hog_function(client)
-    st.toast(plain(f"Created {created.name} ({'enabled' if created.enabled else 'disabled'})."))
-    st.query_params["id"] = created.id
-    st.rerun()
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render(get_client(), key="example_tpl")
+    request(
+        client,
+        actions.CREATE,
+        actions.from_template(template, name.strip()),
+        type=template.type,
+        template_id=template.id,
+        name=name.strip(),
+        description=description,
+        inputs={k: {"value": v} for k, v in values.items() if v not in (None, "")},
+        enabled=enabled,
+    )

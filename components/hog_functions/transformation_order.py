@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.hog_functions import actions
 from components.shared import data
-from components.shared.feedback import show_error
+from components.shared.actions import blocked_reason, request
 from components.shared.text import plain
 from services import PostHogClient
-from services.errors import PostHogError
 from services.models import HogFunction
 
 MAX_ENABLED = 20  # PostHog's cap on enabled transformations per project
@@ -32,9 +32,7 @@ def changed_orders(functions: list[HogFunction], draft: list[str]) -> dict[str, 
 
 
 def render(client: PostHogClient, *, key: str = "hf_order") -> None:
-    draft_key, saved_key = f"{key}_draft", f"{key}_saved"
-    if st.session_state.pop(saved_key, False):
-        st.toast("Order saved", icon=":material/check:")  # after the rerun that re-reads
+    draft_key = f"{key}_draft"
     functions = enabled_in_order(data.hog_functions(client))
     count = f"{len(functions)} of {MAX_ENABLED} enabled transformations"
     if len(functions) >= MAX_ENABLED:
@@ -66,20 +64,17 @@ def render(client: PostHogClient, *, key: str = "hf_order") -> None:
             icon=":material/swap_vert:",
         )
     save, reset = st.columns([1, 1])
-    if save.button("Save order", type="primary", key=f"{key}_save", disabled=not orders):
-        try:
-            with st.spinner(f"Saving the order of {len(orders)} transformations…"):
-                client.hog_functions.rearrange(orders)
-        except PostHogError as exc:
-            show_error(exc)
-            if exc.outcome_unknown:
-                data.forget_hog_function(client)  # re-read to see whether it was applied
-            return
-        for function_id in orders:
-            data.forget_hog_function(client, function_id)
-        st.session_state.pop(draft_key, None)
-        st.session_state[saved_key] = True
-        st.rerun()
+    blocked = blocked_reason(actions.REARRANGE)
+    if save.button(
+        "Save order",
+        type="primary",
+        key=f"{key}_save",
+        disabled=not orders or blocked is not None,
+        help=blocked or "Sends only the orders that changed.",
+    ):
+        # once saved, the re-read order equals the draft, so nothing shows as moved
+        with st.spinner(f"Saving the order of {len(orders)} transformations…"):
+            request(client, actions.REARRANGE, actions.transformations(functions), orders=orders)
     if reset.button("Reset", key=f"{key}_reset", disabled=not orders):
         st.session_state.pop(draft_key, None)
         st.rerun()
@@ -110,9 +105,3 @@ def _rows(draft: list[str], by_id: dict[str, HogFunction], key: str) -> None:
 
 def _order_text(order: int | None) -> str:
     return "unset" if order is None else str(order)
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render(get_client(), key="example_order")

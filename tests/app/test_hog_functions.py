@@ -44,7 +44,10 @@ def _edit_text_input(at: AppTest, input_key: str, value: str) -> None:
 
 
 def _click_save(at: AppTest) -> None:
+    """Save changes, then confirm the question that shows the changes."""
     at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    assert at.button(key="hf_confirm_save")  # asked first
+    at.button(key="hf_confirm_save").click().run()
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -131,7 +134,14 @@ def test_rename_sends_only_the_name_and_keeps_secrets(
     ).run()
     assert "1 unsaved change" in " ".join(m.value for m in at.markdown)
     connect_env.clear_requests()
-    _click_save(at)
+    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    question = " ".join(m.value for m in at.markdown)
+    assert "PostHog applies 1 change to" in question
+    assert at.dataframe[-1].value.to_dict("records") == [
+        {"Field": "name", "Before": fn["name"], "After": "Renamed safely"}
+    ]
+    assert not _patches(connect_env)  # nothing sent before confirming
+    at.button(key="hf_confirm_save").click().run()
     assert not at.exception
     assert [p.json for p in _patches(connect_env)] == [{"name": "Renamed safely"}]
     stored = connect_env.stored_hog_function(fn["id"])
@@ -210,6 +220,13 @@ def test_someone_elses_edit_is_not_overwritten(connect_env, function_with_secret
     assert not _patches(connect_env)
     assert "changed in PostHog" in " ".join(e.value for e in at.error)
     assert connect_env.stored_hog_function(fn["id"])["description"] == "theirs"
+    # the draft is kept on the version it was made on, until the operator reloads
+    name = next(t for t in at.text_input if t.key.endswith("_name"))
+    assert name.value == "Mine"
+    assert "description" in at.warning[0].value
+    at.button(key="f_reload").click().run()
+    assert next(t for t in at.text_input if t.key.endswith("_name")).value == fn["name"]
+    assert next(t for t in at.text_area if t.key.endswith("_desc")).value == "theirs"
 
 
 def test_configuration_for_tests_holds_unsaved_values(
@@ -227,6 +244,14 @@ def test_configuration_for_tests_holds_unsaved_values(
 # --- danger zone and templates -----------------------------------------------------------
 
 
+DELETED_HERE = """
+from components.hog_functions import function_detail
+from components.shared.connection import get_client
+function_detail.render_deleted_here(get_client())
+"""
+TYPED_NAME = "typed_hog_function.delete"
+
+
 def test_delete_needs_the_name_then_restore(connect_env, run_script):
     fn = next(f for f in connect_env.stored_hog_functions(1) if f["type"] == "transformation")
     at = run_script(DETAIL, function_id=fn["id"])
@@ -234,18 +259,14 @@ def test_delete_needs_the_name_then_restore(connect_env, run_script):
     at.button(key="hf_detail_delete").click().run()
     confirm = at.button(key="hf_confirm_delete")
     assert confirm.disabled
-    at.text_input(key="hf_delete_name").input(fn["name"]).run()
+    at.text_input(key=TYPED_NAME).input(fn["name"]).run()
     at.button(key="hf_confirm_delete").click().run()
     assert connect_env.stored_hog_function(fn["id"])["deleted"] is True
-    restore = AppTest.from_string(
-        "from components import hog_function_detail\n"
-        "from components.shared.connection import get_client\n"
-        "hog_function_detail.render_deleted_here(get_client())\n"
-    )
-    restore.session_state["hf_deleted_here"] = {fn["id"]: fn["name"]}
-    restore.run()
+    assert at.session_state["hf_deleted_here"] == {fn["id"]: fn["name"]}
+    restore = run_script(DELETED_HERE, hf_deleted_here={fn["id"]: fn["name"]})
     restore.button(key=f"hf_deleted_{fn['id']}").click().run()
     assert connect_env.stored_hog_function(fn["id"])["deleted"] is False
+    assert not [b for b in restore.button if b.key == f"hf_deleted_{fn['id']}"]
 
 
 def test_detail_has_every_tab(connect_env, run_script):
@@ -275,18 +296,18 @@ def test_failed_delete_is_explained_on_the_detail(connect_env, run_script):
     fn = next(f for f in connect_env.stored_hog_functions(1) if f["type"] == "transformation")
     at = run_script(DETAIL, function_id=fn["id"])
     at.button(key="hf_detail_delete").click().run()
-    at.text_input(key="hf_delete_name").input(fn["name"]).run()
+    at.text_input(key=TYPED_NAME).input(fn["name"]).run()
     connect_env.inject_fault("status", status=503, method="PATCH")
     at.button(key="hf_confirm_delete").click().run()
     assert not at.exception
-    assert "may or may not have been applied" in at.error[0].value
+    assert "may or may not have applied this" in at.error[0].value
     assert at.header  # still on the function's page
 
 
 @pytest.mark.parametrize("enable", [False, True])
 def test_create_from_template_is_disabled_unless_asked(connect_env, enable, run_script):
     at = run_script(
-        "from components import template_gallery\n"
+        "from components.hog_functions import template_gallery\n"
         "from components.shared.connection import get_client\n"
         "template_gallery.render(get_client())\n"
     )

@@ -8,7 +8,6 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from services import PostHogClient
-from services.errors import UNKNOWN_OUTCOME
 
 ECHO = {"type": "transformation", "name": "Echo", "hog": "return event"}
 TEST = """
@@ -202,7 +201,7 @@ def test_dropped_connection_says_the_outcome_is_unknown(connect_env, run_script)
     at = _test_panel(run_script, connect_env, ECHO)
     at.button(key="t_run").click().run()
     assert not at.exception
-    assert UNKNOWN_OUTCOME.split(":")[0] in _texts(at.error).replace("\\", "")
+    assert "may or may not have applied this" in _texts(at.error).replace("\\", "")
     assert not at.success
 
 
@@ -310,6 +309,6 @@ def test_failed_save_keeps_the_draft_and_says_the_outcome_is_unknown(connect_env
     connect_env.inject_fault("drop", method="PATCH", path_contains="rearrange")
     at.button(key="o_save").click().run()
     assert not at.exception
-    assert UNKNOWN_OUTCOME.split(":")[0] in _texts(at.error).replace("\\", "")
+    assert "may or may not have applied this" in _texts(at.error).replace("\\", "")
     assert "Order saved" not in [t.value for t in at.toast]
     assert _rows(at)[:2] == [second, first]

@@ -52,6 +52,11 @@ def test_deep_link_opens_the_detail_and_rename_keeps_secrets(
     expect(main).to_contain_text("1 unsaved change")
     main.get_by_role("button", name="Save changes").click()
     wait_for_app(page)
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"{fn['name']} (renamed)")  # the change, shown first
+    assert _patches(emu, fn["id"]) == []  # nothing sent before the confirmation
+    dialog.get_by_role("button", name="Save", exact=True).click()
+    wait_for_app(page)
     stored = emu.stored_hog_function(fn["id"])
     assert stored["name"] == f"{fn['name']} (renamed)"
     assert stored["secret_inputs"] == fn["secret_inputs"]
@@ -72,6 +77,8 @@ def test_server_validation_error_appears_next_to_its_field(
     field.press("Enter")
     wait_for_app(page)
     main.get_by_role("button", name="Save changes").click()
+    wait_for_app(page)
+    page.get_by_role("dialog").get_by_role("button", name="Save", exact=True).click()
     wait_for_app(page)
     container = main.locator(
         f"[data-testid='stElementContainer']:has(input[aria-label^='{label}'])"
