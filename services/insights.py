@@ -143,13 +143,6 @@ class Insights:
         """Compute the result (`blocking` waits; async modes return with `query_status`)."""
         return self.get(insight_id, refresh=mode, client_query_id=client_query_id)
 
-    def find_by_short_id(self, short_id: str) -> Insight | None:
-        page = self.list_page(short_id=short_id, limit=1, basic=False)
-        return page.results[0] if page.results else None
-
-    def my_last_viewed(self) -> list[Insight]:
-        return [Insight.model_validate(row) for row in self._t.get(f"{self._path}my_last_viewed/")]
-
     def activity(self, insight_id: int, *, page: int = 1, limit: int = 10) -> ActivityPage:
         """One page of one insight's activity (who changed what), newest first."""
         return self._activity(f"{self._item(insight_id)}activity/", page, limit)
@@ -231,6 +224,23 @@ class Insights:
         }
         return self._patch(insight_id, {k: v for k, v in changes.items() if v is not None})
 
+    def update_if_unchanged(
+        self, insight_id: int | str, *, changes: dict[str, Any], loaded_updated_at: Any
+    ) -> Insight:
+        """PATCH `changes` (fields of `update`) unless someone changed the insight since it was
+        loaded: then `Conflict` with the insight as it is now, and nothing is sent. A draft
+        stays a draft: PostHog saves any insight it updates unless told `saved: false`."""
+        current = self.get(insight_id)
+        if current.updated_at != loaded_updated_at:
+            by = current.last_modified_by.display_name if current.last_modified_by else None
+            raise errors.Conflict.changed_since(
+                "insight", current.updated_at, by=by, current=current
+            )
+        body = dict(changes)
+        if "saved" not in body and current.saved is False:
+            body["saved"] = False
+        return self.update(current.id, **body)
+
     def _patch(self, insight_id: int | str, changes: dict[str, Any]) -> Insight:
         if not changes:
             raise ValueError("nothing to change")
@@ -301,6 +311,34 @@ def parse_sharing(data: Any) -> SharingConfiguration:
 
 
 # --- helpers for operators ---------------------------------------------------------------
+
+EDITABLE = ("name", "description", "tags", "saved")
+
+
+def current_values(insight: Insight) -> dict[str, Any]:
+    """The editable fields as an edit form shows them."""
+    return {
+        "name": insight.name or "",
+        "description": insight.description or "",
+        "tags": list(insight.tags),
+        "saved": bool(insight.saved),
+    }
+
+
+def changes_for(insight: Insight, edited: dict[str, Any]) -> dict[str, Any]:
+    """The fields the operator changed (tags compared as a set, text without edge spaces):
+    the body of `update_if_unchanged`."""
+    now = current_values(insight)
+    out = {}
+    for field, value in edited.items():
+        if field not in EDITABLE:
+            raise ValueError(f"{field!r} is not an editable insight field")
+        if isinstance(value, str):
+            value = value.strip()
+        same = set(value) == set(now[field]) if field == "tags" else value == now[field]
+        if not same:
+            out[field] = value
+    return out
 
 
 def unused_insights(insights: Iterable[Insight], *, days: int, now: datetime) -> list[Insight]:

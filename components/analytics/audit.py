@@ -94,9 +94,8 @@ def render_unused(client: PostHogClient, *, key: str = "audit_unused") -> None:
 
 
 def _table(frame: pd.DataFrame, summary: str, *, file_name: str, key: str, column_config):
-    """A summary line, the CSV and the table; returns a slot in the summary line for a
-    button."""
-    caption, slot, csv = st.columns([3, 1, 1])
+    """A summary line, the CSV and the table."""
+    caption, csv = st.columns([4, 1])
     caption.caption(summary)
     download_csv(csv, frame, file_name=file_name, key=f"{key}_csv")
     st.dataframe(
@@ -106,7 +105,6 @@ def _table(frame: pd.DataFrame, summary: str, *, file_name: str, key: str, colum
         column_order=[c for c in frame.columns if c != "id"],
         column_config=column_config,
     )
-    return slot
 
 
 def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:
@@ -132,7 +130,7 @@ def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:
     finally:
         bar.empty()
     dashboards = sum(1 for i in items if i.kind == "dashboard")
-    slot = _table(
+    _table(
         shared_frame(items),
         f"{dashboards} dashboards and {len(items) - dashboards} insights shared publicly",
         file_name="shared-publicly.csv",
@@ -143,14 +141,4 @@ def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:
             "Link": st.column_config.LinkColumn("Open", display_text="Open in console"),
         },
     )
-    if slot.button("Check again", key=f"{key}_refresh", icon=":material/refresh:"):
-        data.forget_shared_publicly(client)
-        st.rerun()
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    render_unused(client, key="example_unused")
-    render_shared(client, key="example_shared")
+    st.caption("Read at most a minute ago, and again after any sharing change made in the console.")

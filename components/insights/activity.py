@@ -151,9 +151,3 @@ def render(client: PostHogClient, *, key: str = "ins_activity") -> None:
     )
     _table(frame, key=f"{key}_table")
     page_controls(page, page_count, key=key)
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render(get_client(), key="example_ins_activity")

@@ -9,11 +9,12 @@ from typing import Any
 
 import streamlit as st
 
+from components.insights import actions
 from components.shared import data
-from components.shared.feedback import explain, field_error
-from components.shared.text import plain
+from components.shared.actions import Target, blocked_reason, request
+from components.shared.feedback import field_error
 from services import PostHogClient
-from services.errors import PostHogError, ValidationFailed
+from services.errors import PostHogError
 
 
 def _trend(event: str, math: str, days: int) -> dict[str, Any]:
@@ -137,7 +138,14 @@ def render_create(client: PostHogClient, *, key: str = "ins_create") -> None:
     )
     field_error(key, "query")
     field_error(key, "form")
-    if st.button("Create insight", type="primary", key=f"{key}_submit"):
+    blocked = blocked_reason(actions.CREATE)
+    if st.button(
+        "Create insight",
+        type="primary",
+        key=f"{key}_submit",
+        disabled=blocked is not None,
+        help=blocked or "Checks the query first; nothing is sent while a field has a problem.",
+    ):
         found: dict[str, str] = {}
         if not name.strip():
             found["name"] = "Give the insight a name."
@@ -147,30 +155,12 @@ def render_create(client: PostHogClient, *, key: str = "ins_create") -> None:
         st.session_state[f"{key}_errors"] = found
         if found:
             st.rerun()
-        _create(client, key, name.strip(), description.strip(), tags, query)
-
-
-def _create(client, key, name, description, tags, query) -> None:
-    try:
-        created = client.insights.create(
-            name=name, query=query, description=description or None, tags=tags
+        request(
+            client,
+            actions.CREATE,
+            Target("insight", None, name.strip()),
+            query=query,
+            description=description.strip(),
+            tags=tags,
+            form=key,
         )
-    except ValidationFailed as exc:
-        field = exc.attr if exc.attr in ("name", "description", "tags", "query") else "form"
-        st.session_state[f"{key}_errors"] = {field: f"Not created: {exc.detail or exc}"}
-        st.rerun()
-    except PostHogError as exc:
-        st.session_state[f"{key}_errors"] = {"form": f"Not created: {explain(exc)}"}
-        st.rerun()
-    data.forget_insight_and_matches(client, created.id)
-    for field in ("name", "description", "tags", "errors"):
-        st.session_state.pop(f"{key}_{field}", None)
-    st.toast(plain(f"Created {created.display_name}."), icon=":material/check:")
-    st.query_params["id"] = str(created.id)
-    st.rerun()
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render_create(get_client(), key="example_ins_create")

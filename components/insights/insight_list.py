@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.insights import favorite
 from components.shared import data
 from components.shared.tables import (
     current_page,
@@ -193,10 +194,9 @@ def render(client: PostHogClient, *, key: str = "ins_list") -> None:
         st.caption("Select a row to open the insight.")
         return
     insight = next(i for i in result.results if str(i.id) == selected)
-    row_actions(f"{insight.display_name} · {insight.short_id or insight.id}", insight.id, key=key)
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render(get_client(), key="example_ins_list")
+    row_actions(
+        f"{insight.display_name} · {insight.short_id or insight.id}",
+        insight.id,
+        key=key,
+        switch=lambda: favorite.render(client, insight, key=key),
+    )

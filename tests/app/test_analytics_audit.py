@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from emulator.analytics import live_insights, stored_dashboards
+from emulator.analytics import live_insights, stored_dashboards, stored_insight
 from emulator.server import Key
 
 UNUSED = """
 from components.analytics import audit as analytics_audit
 from components.shared.connection import get_client
 analytics_audit.render_unused(get_client())
+"""
+DETAIL = """
+import streamlit as st
+from components.insights import insight_detail
+from components.shared.connection import get_client
+insight_detail.render(get_client(), st.session_state["ident"])
 """
 SHARED = """
 from components.analytics import audit as analytics_audit
@@ -93,13 +99,13 @@ def test_page_has_both_audits_and_reads_sharing_only_when_asked(connect_env, app
 
 
 def test_the_sharing_audit_is_read_again_only_after_a_write_that_touches_it(
-    connect_env, monkeypatch
+    connect_env, run_script, monkeypatch
 ):
     from components.shared import data
     from services import PostHogClient
     from services.ratelimit import RateLimiter
 
-    # four audits read ~500 insight sharings: more than PostHog's 240 a minute, which is
+    # three audits read ~500 insight sharings: more than PostHog's 240 a minute, which is
     # not what this test is about
     roomy = RateLimiter(((100_000, 60.0),))
     monkeypatch.setattr("services.transport.limiter_for", lambda *_: roomy)
@@ -109,17 +115,25 @@ def test_the_sharing_audit_is_read_again_only_after_a_write_that_touches_it(
     )
 
     def sharing_reads() -> int:
-        data.shared_publicly(client)
-        reads = [r for r in connect_env.requests if r.path.split("?")[0].endswith("/sharing/")]
         connect_env.clear_requests()
-        return len(reads)
+        data.shared_publicly(client)
+        return len([r for r in connect_env.requests if r.path.split("?")[0].endswith("/sharing/")])
 
-    shared = {i["id"] for i in live_insights(connect_env) if (i["sharing"] or {}).get("enabled")}
-    unshared = next(i["id"] for i in live_insights(connect_env) if i["id"] not in shared)
-    assert sharing_reads() > len(shared)  # cold: one read per insight
-    data.forget_insight(client, unshared)  # e.g. favoriting an insight nobody shares
+    shared = next(i for i in live_insights(connect_env) if (i["sharing"] or {}).get("enabled"))
+    unshared = next(
+        i for i in live_insights(connect_env) if not (i["sharing"] or {}).get("enabled")
+    )
+    assert sharing_reads() > 1  # cold: one read per insight
+
+    # favoriting an insight nobody shares leaves the audit alone
+    at = run_script(DETAIL, ident=str(unshared["id"]))
+    at.button(key=f"ins_detail_favorite_{unshared['id']}").click().run()
+    assert stored_insight(connect_env, unshared["id"])["favorited"] is not unshared["favorited"]
     assert sharing_reads() == 0
-    data.forget_insight(client, next(iter(shared)))
-    assert sharing_reads() > len(shared)
-    data.forget_shared_publicly(client)  # a sharing change
-    assert sharing_reads() > len(shared)
+
+    # renaming a shared one changes what the audit shows: read again
+    at = run_script(DETAIL, ident=str(shared["id"]))
+    next(t for t in at.text_input if t.label == "Name").input("Renamed while shared")
+    next(b for b in at.button if (b.key or "").endswith("_save")).click().run()
+    assert stored_insight(connect_env, shared["id"])["name"] == "Renamed while shared"
+    assert sharing_reads() > 1

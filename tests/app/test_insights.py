@@ -6,6 +6,7 @@ with checked JSON, and the project-wide activity."""
 from __future__ import annotations
 
 import json
+import os
 
 from streamlit.testing.v1 import AppTest
 
@@ -19,6 +20,7 @@ from emulator.analytics import (
     stored_insights,
 )
 from emulator.server import Key
+from services.journal import Journal
 
 LIST = """
 from components.insights import insight_list
@@ -36,11 +38,24 @@ from components.insights import insight_form
 from components.shared.connection import get_client
 insight_form.render_create(get_client(), key="new")
 """
+FAVORITE_NOW = """
+import streamlit as st
+from components.insights import actions
+from components.shared import data
+from components.shared.actions import request
+from components.shared.connection import get_client
+client = get_client()
+insight = data.insight(client, st.session_state["ident"])
+if "asked" not in st.session_state:
+    st.session_state["asked"] = True
+    request(client, actions.FAVORITE, actions.target(insight))
+"""
 ACTIVITY = """
 from components.insights import activity as insight_activity
 from components.shared.connection import get_client
 insight_activity.render(get_client())
 """
+AUDIT_MODE = "Audit mode is on"
 
 
 def _sent(emulator, method: str, needle: str = "/insights/") -> list:
@@ -168,7 +183,7 @@ def test_csv_holds_every_matching_row_fetched_on_request(connect_env, run_script
     assert len(at.get("download_button")) == 1
 
 
-def test_deep_link_by_short_id_and_edit_sends_only_what_changed(connect_env, app):
+def test_deep_link_by_short_id_and_edit_sends_only_what_changed(connect_env, app, run_script):
     target = next(i for i in live_insights(connect_env) if i["saved"] and i["name"])
     app.query_params["id"] = target["short_id"]
     at = app.run()
@@ -185,25 +200,29 @@ def test_deep_link_by_short_id_and_edit_sends_only_what_changed(connect_env, app
         "Danger zone",
     ]
     assert json.loads(at.json[0].value) == target["query"]  # read-only JSON
+
+    # AppTest runs a switched-to page without app.py, whose runner shows each outcome
+    at = run_script(DETAIL, ident=target["short_id"])
     name = next(t for t in at.text_input if t.label == "Name")
     name.input(target["name"] + " (renamed)")
-    next(c for c in at.checkbox if c.label == "Favorite").set_value(not target["favorited"])
+    next(c for c in at.checkbox if c.label == "Saved").set_value(False)
     _button(at, "_save").click().run()
     assert not at.exception
     (patch,) = _sent(connect_env, "PATCH")
-    assert patch.json == {
-        "name": target["name"] + " (renamed)",
-        "favorited": not target["favorited"],
-    }
+    assert patch.json == {"name": target["name"] + " (renamed)", "saved": False}
     stored = stored_insight(connect_env, target["id"])
-    assert stored["name"] == target["name"] + " (renamed)"
-    assert stored["favorited"] is (not target["favorited"])
+    assert stored["name"] == target["name"] + " (renamed)" and stored["saved"] is False
     assert stored["dashboards"] == target["dashboards"]  # membership untouched
     assert at.header[0].value == target["name"] + " (renamed)"
-    assert "Saved name, favorited." in _text(at)
+    assert "Saved name, saved." in _text(at)
     _button(at, "_save").click().run()  # nothing changed now
     assert len(_sent(connect_env, "PATCH")) == 1
     assert "Nothing changed." in _text(at)
+
+    # favoriting is its own write, at once: an operator may do it without editing
+    _button(at, f"ins_detail_favorite_{target['id']}").click().run()
+    assert _sent(connect_env, "PATCH")[-1].json == {"favorited": not target["favorited"]}
+    assert stored_insight(connect_env, target["id"])["favorited"] is (not target["favorited"])
 
 
 def test_an_unsaved_draft_stays_unsaved_and_a_refusal_keeps_what_was_typed(connect_env, run_script):
@@ -220,9 +239,16 @@ def test_an_unsaved_draft_stays_unsaved_and_a_refusal_keeps_what_was_typed(conne
     name.input("Typed before the failure")
     _button(at, "_save").click().run()
     assert not at.exception
-    assert "Not saved" in _text(at)
+    # a 500 on a write: PostHog may have applied it, and the console says exactly that
+    assert "PostHog may or may not have applied this" in _text(at)
     assert next(t for t in at.text_input if t.label == "Name").value == "Typed before the failure"
     assert stored_insight(connect_env, draft["id"])["name"] == draft["name"]
+
+    next(t for t in at.text_input if t.label == "Name").input("x" * 401)
+    _button(at, "_save").click().run()
+    beside = "Not saved: Ensure this field has no more than 400 characters."
+    assert beside in [unescape(e.value) for e in at.error]  # next to its field
+    assert next(t for t in at.text_input if t.label == "Name").value == "x" * 401
 
 
 def test_removing_from_one_dashboard_asks_and_keeps_the_other(connect_env, run_script):
@@ -314,6 +340,8 @@ def test_delete_asks_then_the_page_offers_restore_which_does_not_restore_dashboa
     assert "does not put it back on dashboards" in _text(at) or "not onto the dashboards" in _text(
         at
     )
+    assert at.button(key="ins_confirm_delete").disabled  # until the name is typed
+    at.text_input(key="typed_insight.delete").input(target["name"]).run()
     _button(at, "ins_confirm_delete").click().run()
     assert not at.exception
     assert stored_insight(connect_env, target["id"])["deleted"] is True
@@ -397,3 +425,53 @@ def test_a_change_by_someone_else_is_not_overwritten(connect_env, run_script, cl
     assert _sent(connect_env, "PATCH")[-1].json == {"name": "Ours"}
     stored = stored_insight(connect_env, target["id"])
     assert (stored["name"], stored["description"]) == ("Ours", "Theirs")
+
+
+def test_audit_mode_disables_every_write_control_and_sends_nothing(connect_env, run_script):
+    live = live_insights(connect_env)
+    shared = next(
+        i
+        for i in live
+        if (i["sharing"] or {}).get("enabled") and len(i["dashboards"]) >= 1 and i["name"]
+    )
+    detail = run_script(DETAIL, ident=str(shared["id"]), audit_mode=True)
+    assert not detail.exception
+    writes = [
+        f"ins_detail_favorite_{shared['id']}",
+        "ins_detail_viewed",
+        f"ins_detail_remove_{shared['dashboards'][0]}",
+        "ins_detail_add",
+        "ins_detail_delete",
+        f"share_off_insight_{shared['id']}",
+        f"share_rotate_insight_{shared['id']}",
+    ]
+    save = next(b for b in detail.button if (b.key or "").endswith("_save"))
+    for button in [detail.button(key=k) for k in writes] + [save]:
+        assert button.disabled, button.key
+        assert button.help.startswith(AUDIT_MODE), button.key
+    assert not detail.button(key="ins_detail_compute").disabled  # reading is allowed
+
+    unshared = next(i for i in live if not (i["sharing"] or {}).get("enabled"))
+    share = run_script(DETAIL, ident=str(unshared["id"]), audit_mode=True).button(
+        key=f"share_on_insight_{unshared['id']}"
+    )
+    assert share.disabled and share.help.startswith(AUDIT_MODE)
+
+    listed = run_script(LIST, audit_mode=True)
+    listed.text_input(key="ins_list_search").input(_uniquely_searchable(live)["name"]).run()
+    star = next(b for b in listed.button if (b.key or "").startswith("ins_list_favorite_"))
+    assert star.disabled and star.help.startswith(AUDIT_MODE)
+
+    create = run_script(CREATE, audit_mode=True)
+    assert create.button(key="new_submit").help.startswith(AUDIT_MODE)
+    assert create.button(key="new_submit").disabled
+
+    deleted = next(i for i in stored_insights(connect_env) if i["deleted"])
+    restore = run_script(DETAIL, ident=str(deleted["id"]), audit_mode=True)
+    assert restore.button(key="ins_detail_restore").disabled
+
+    # a write that reached the runner anyway is refused before anything is sent
+    refused = run_script(FAVORITE_NOW, ident=str(shared["id"]), audit_mode=True).run()
+    assert "Audit mode is on" in _text(refused)
+    assert not _writes(connect_env)
+    assert not Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
