@@ -3,6 +3,7 @@ and Undo for the entries PostHog lets the console reverse."""
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
@@ -16,14 +17,13 @@ from components.hog_functions import actions as _hog_function_actions  # noqa: F
 from components.insights import actions as _insight_actions  # noqa: F401
 from components.shared.actions import (
     ACTIONS,
-    LINKS,
     Target,
     blocked_reason,
     identity,
     journal,
     request,
 )
-from components.shared.tables import download_csv, pick_row
+from components.shared.tables import download_csv
 from components.shared.text import plain
 from services import PostHogClient
 from services.journal import OUTCOMES, Entry, JournalUnavailable
@@ -39,18 +39,16 @@ RESOURCE_WORDS = {
 
 def render(client: PostHogClient, *, key: str = "journal") -> None:
     book = journal()
-    st.caption(f"Kept in `{book.where}`. Every change is recorded here before it is sent.")
+    where = book.where.replace("`", "'")  # shown literally in a code span
+    st.caption(
+        f"Kept in `{where}`. Every change is recorded here before it is sent to PostHog; "
+        "times are in UTC."
+    )
     try:
+        book.check()
         users, resources, words = (book.distinct(c) for c in ("user", "resource", "action"))
     except JournalUnavailable as exc:
-        st.error(
-            plain(
-                f"The journal cannot be opened: {exc.reason}. Until it can, the console sends "
-                "no change to PostHog. Set POSTHOG_CONSOLE_JOURNAL_URL (or `url` under "
-                "[journal] in secrets.toml) to a database it can write."
-            ),
-            icon=":material/error:",
-        )
+        _unavailable(exc)
         return
     who, what, action, outcome, when = st.columns([2, 2, 3, 2, 3])
     chosen_users = who.multiselect("User", users, key=f"{key}_user")
@@ -61,31 +59,68 @@ def render(client: PostHogClient, *, key: str = "journal") -> None:
     chosen_outcomes = outcome.multiselect("Outcome", OUTCOMES, key=f"{key}_outcome")
     today = datetime.now(UTC).date()
     span = when.date_input(
-        "Date range", value=(today - timedelta(days=30), today), key=f"{key}_dates"
+        "Date range (UTC)", value=(today - timedelta(days=30), today), key=f"{key}_dates"
     )
     since, until = _bounds(span)
-    entries = book.entries(
-        users=chosen_users,
-        resources=chosen_resources,
-        actions=chosen_actions,
-        outcomes=chosen_outcomes,
-        since=since,
-        until=until,
-    )
+    try:
+        entries = book.entries(
+            users=chosen_users,
+            resources=chosen_resources,
+            actions=chosen_actions,
+            outcomes=chosen_outcomes,
+            since=since,
+            until=until,
+        )
+        undone = book.undone([e.id for e in entries])
+    except JournalUnavailable as exc:
+        _unavailable(exc)
+        return
     if not entries:
         st.info("No change matches these filters.")
         return
-    undone = book.undone([e.id for e in entries])
     frame = _frame(entries, undone)
     download_csv(st, frame.drop(columns=["id"]), file_name="journal.csv", key=f"{key}_csv")
-    picked = pick_row(
-        frame,
-        key=f"{key}_table",
-        column_config={"Object": st.column_config.LinkColumn("Object", display_text=r"\?id=(.+)")},
-    )
+    picked = _pick(frame, key=key)
     if picked is not None:
-        entry = next(e for e in entries if str(e.id) == str(picked))
+        entry = next(e for e in entries if e.id == picked)
         _undo_panel(client, entry, entry.id in undone, key=key)
+
+
+def _unavailable(exc: JournalUnavailable) -> None:
+    st.error(
+        plain(
+            f"The journal cannot be opened: {exc.reason}. Until it can, the console sends "
+            "no change to PostHog. Set POSTHOG_CONSOLE_JOURNAL_URL (or `url` under "
+            "[journal] in secrets.toml) to a database it can write."
+        ),
+        icon=":material/error:",
+    )
+
+
+def _pick(frame: pd.DataFrame, *, key: str) -> int | None:
+    """The table with single-row selection; the id of the chosen entry. A selection follows
+    its entry, not its row number: when a new entry (say, the undo just made) is added on
+    top, the table starts afresh with the same entry selected where it now is."""
+    ids = [int(i) for i in frame["id"]]
+    remembered = st.session_state.get(f"{key}_picked")
+    if remembered not in ids:
+        remembered = ids[0] if len(ids) == 1 else None
+    default = None if remembered is None else {"selection": {"rows": [ids.index(remembered)]}}
+    rows_seen = zlib.crc32(",".join(map(str, ids)).encode())
+    event = st.dataframe(
+        frame,
+        hide_index=True,
+        key=f"{key}_table_{rows_seen:08x}",
+        on_select="rerun",
+        selection_mode="single-row",
+        selection_default=default,
+        column_order=[c for c in frame.columns if c != "id"],
+        column_config={"Object": st.column_config.LinkColumn("Object", display_text="Open")},
+    )
+    rows = event.selection.rows if event and event.selection else []
+    picked = ids[rows[0]] if rows and rows[0] < len(ids) else None
+    st.session_state[f"{key}_picked"] = picked
+    return picked
 
 
 def _bounds(span) -> tuple[datetime | None, datetime | None]:
@@ -100,7 +135,6 @@ def _bounds(span) -> tuple[datetime | None, datetime | None]:
 def _frame(entries: list[Entry], undone: set[int]) -> pd.DataFrame:
     rows = []
     for e in entries:
-        page = LINKS.get(e.resource)
         rows.append(
             {
                 "id": e.id,
@@ -109,7 +143,7 @@ def _frame(entries: list[Entry], undone: set[int]) -> pd.DataFrame:
                 "Action": e.action,
                 "Resource": RESOURCE_WORDS.get(e.resource, e.resource),
                 "Name": e.object_name or "",
-                "Object": f"/{page}?id={e.object_id}" if page and e.object_id else None,
+                "Object": Target(e.resource, e.object_id, "").link,
                 "Outcome": e.outcome + (" (undone)" if e.id in undone else ""),
                 "Reason": e.reason or "",
                 "Changes": _changes_text(e.changes),
