@@ -9,7 +9,7 @@ import pytest
 
 from services import errors as e
 from services import fetch_concurrently, health_of
-from services.hog_functions import changes_for, describe_changes
+from services.hog_functions import changed_between, changes_for, describe_changes, journal_changes
 from services.models import HogFunction, HogFunctionStatus
 
 
@@ -81,6 +81,23 @@ def test_disable_sends_exactly_enabled_false(client, emulator):
     client.hog_functions.disable(function.id)
     (patch,) = [r for r in emulator.requests if r.method == "PATCH"]
     assert patch.json == {"enabled": False}
+
+
+def test_update_if_unchanged_refuses_a_function_changed_since_it_was_loaded(client, emulator):
+    loaded = client.hog_functions.get(client.hog_functions.list(type=["destination"])[0].id)
+    saved = client.hog_functions.update_if_unchanged(
+        loaded.id, changes={"name": "Mine"}, loaded_updated_at=loaded.updated_at
+    )
+    assert saved.name == "Mine"
+    emulator.clear_requests()
+    with pytest.raises(e.Conflict) as info:  # `loaded` is now older than PostHog's version
+        client.hog_functions.update_if_unchanged(
+            loaded.id, changes={"name": "Stale"}, loaded_updated_at=loaded.updated_at
+        )
+    assert "changed in PostHog" in str(info.value)
+    assert info.value.current.name == "Mine"
+    assert [r.method for r in emulator.requests] == ["GET"]  # re-read, nothing sent
+    assert changed_between(loaded, info.value.current) == ["name"]
 
 
 def test_soft_delete_and_restore(client, emulator):
@@ -188,10 +205,10 @@ def test_enable_backfills(client):
 def test_templates(client):
     templates = client.hog_function_templates.list(types=["destination"])
     assert len(templates) > 10 and {t.type for t in templates} == {"destination"}
-    slack = client.hog_function_templates.get("template-slack")
+    slack = next(t for t in templates if t.id == "template-slack")
     assert slack.inputs_schema
-    public = client.hog_function_templates.list_public(types=["transformation"])
-    assert public and all(t.status != "hidden" for t in public)
+    transformations = client.hog_function_templates.list(types=["transformation"])
+    assert transformations and {t.type for t in transformations} == {"transformation"}
 
 
 def test_fetch_concurrently_uses_a_session_per_thread(client):
@@ -278,3 +295,22 @@ def test_replacing_a_secret_rotates_only_that_secret(client, emulator, edited):
     assert {k: v for k, v in after.items() if k != secret} == {
         k: v for k, v in stored["secret_inputs"].items() if k != secret
     }
+
+
+def test_journal_changes_name_secrets_without_their_values(client, emulator, edited):
+    stored, function = edited
+    secret, *others = stored["secret_inputs"]
+    values = _plain_values(function)
+    key = next(k for k, v in values.items() if isinstance(v, str))
+    values[key] = "https://hooks.example.com/journaled"
+    changes = changes_for(
+        function, {"name": "Journaled"}, input_values=values, new_secrets={secret: "s3cr3t-new"}
+    )
+    journaled = journal_changes(function, changes)
+    assert journaled == {
+        "name": {"before": function.name, "after": "Journaled"},
+        f"inputs.{key}": {"before": function.inputs[key]["value"], "after": values[key]},
+        f"inputs.{secret}": "changed",
+        **{f"inputs.{other}": "kept" for other in others},
+    }
+    assert "s3cr3t-new" not in str(journaled)
