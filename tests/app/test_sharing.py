@@ -3,9 +3,13 @@ reaches the server; a key that may read but not change sharing is told why."""
 
 from __future__ import annotations
 
+import os
+
 from components.shared.text import unescape
 from emulator.analytics import live_insights, stored_dashboard, stored_dashboards, stored_insight
 from emulator.server import Key
+from services.journal import Journal
+from services.ratelimit import RateLimiter
 
 PANEL = """
 import streamlit as st
@@ -79,3 +83,52 @@ def test_a_key_that_cannot_change_sharing_is_told_which_scope(connect_env, run_s
     assert len(at.error) == 1
     assert "`sharing_configuration:write`" in unescape(at.error[0].value)
     assert not (stored_insight(connect_env, insight["id"])["sharing"] or {}).get("enabled")
+
+
+AUDIT = """
+from components.analytics import audit
+from components.shared.connection import get_client
+audit.render_shared(get_client())
+"""
+
+
+def test_turning_sharing_off_journals_and_the_audit_drops_the_item(
+    connect_env, run_script, monkeypatch
+):
+    # two audits read every insight's sharing: more than PostHog's 240 a minute, which is
+    # not what this test is about
+    roomy = RateLimiter(((100_000, 60.0),))
+    monkeypatch.setattr("services.transport.limiter_for", lambda *_: roomy)
+    shared = next(i for i in live_insights(connect_env) if (i["sharing"] or {}).get("enabled"))
+    listed = run_script(AUDIT).dataframe[0].value
+    assert ("Insight", shared["id"]) in set(zip(listed["Kind"], listed["id"], strict=True))
+
+    at = run_script(PANEL, kind="insight", object_id=shared["id"])
+    at = _click(at, f"share_off_insight_{shared['id']}")
+    at = _click(at, "share_confirm")
+    assert not at.exception
+    assert stored_insight(connect_env, shared["id"])["sharing"]["enabled"] is False
+    assert "Not shared" in at.markdown[0].value
+    (entry,) = Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
+    assert (entry.action, entry.outcome, entry.user) == ("Turn off public sharing", "done", "local")
+    assert (entry.resource, entry.object_id) == ("insight", str(shared["id"]))
+    assert entry.method == "PATCH" and entry.path.endswith(f"/insights/{shared['id']}/sharing/")
+    assert entry.changes == {"public sharing": {"before": "on", "after": "off"}}
+
+    listed = run_script(AUDIT).dataframe[0].value
+    assert ("Insight", shared["id"]) not in set(zip(listed["Kind"], listed["id"], strict=True))
+
+
+def test_a_dashboard_sharing_change_is_journaled_as_the_dashboards(connect_env, run_script):
+    dashboard = next(
+        d
+        for d in stored_dashboards(connect_env)
+        if not d["deleted"] and not (d["sharing"] or {}).get("enabled")
+    )
+    at = run_script(PANEL, kind="dashboard", object_id=dashboard["id"])
+    at = _click(at, f"share_on_dashboard_{dashboard['id']}")
+    at = _click(at, "share_confirm")
+    assert stored_dashboard(connect_env, dashboard["id"])["sharing"]["enabled"] is True
+    (entry,) = Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
+    assert (entry.action_key, entry.resource) == ("dashboard.share_publicly", "dashboard")
+    assert entry.path.endswith(f"/dashboards/{dashboard['id']}/sharing/")

@@ -20,7 +20,14 @@ from emulator.server import Key
 from services import PostHogClient
 from services import errors as e
 from services.analytics_models import ActivityChange, ActivityDetail, ActivityEntry, Insight
-from services.insights import activity_rows, list_params, parse_sharing, unused_insights
+from services.insights import (
+    activity_rows,
+    changes_for,
+    current_values,
+    list_params,
+    parse_sharing,
+    unused_insights,
+)
 from services.models import UserBasic
 
 PAGEVIEWS = {
@@ -132,8 +139,6 @@ def test_get_by_id_or_short_id(client, emulator):
     by_short = client.insights.get(stored["short_id"])
     assert by_id.id == by_short.id == stored["id"]
     assert by_id.short_id == stored["short_id"] and by_id.created_by is not None
-    assert client.insights.find_by_short_id(stored["short_id"]).id == stored["id"]
-    assert client.insights.find_by_short_id("zzzzzzzz") is None
     with pytest.raises(e.NotFound):
         client.insights.get(999999)
 
@@ -180,6 +185,37 @@ def test_update_sends_only_the_given_fields_and_logs_before_and_after(client, em
     assert changes["tags"] == (stored["tags"], ["q3"])
     with pytest.raises(ValueError):
         client.insights.update(stored["id"])
+
+
+def test_update_if_unchanged_sends_the_changes_and_keeps_a_draft_a_draft(client, emulator):
+    draft = next(i for i in live_insights(emulator) if not i["saved"] and i["name"])
+    loaded = client.insights.get(draft["id"])
+    changes = changes_for(loaded, {"name": f"  {loaded.name} v2 ", "tags": list(loaded.tags)})
+    assert changes == {"name": f"{loaded.name} v2"}  # trimmed; same tags are no change
+    updated = client.insights.update_if_unchanged(
+        draft["id"], changes=changes, loaded_updated_at=loaded.updated_at
+    )
+    (sent,) = _sent(emulator, "PATCH", "/insights/")
+    assert sent.json == {"name": f"{loaded.name} v2", "saved": False}
+    assert updated.name == f"{loaded.name} v2" and updated.saved is False
+    with pytest.raises(ValueError):
+        changes_for(loaded, {"dashboards": [1]})  # membership has its own writes
+
+
+def test_update_if_unchanged_refuses_when_someone_changed_it_and_sends_nothing(client, emulator):
+    stored = next(i for i in live_insights(emulator) if i["saved"])
+    loaded = client.insights.get(stored["id"])
+    client.insights.update(stored["id"], description="Theirs")
+    emulator.clear_requests()
+    with pytest.raises(e.Conflict) as conflict:
+        client.insights.update_if_unchanged(
+            stored["id"], changes={"name": "Ours"}, loaded_updated_at=loaded.updated_at
+        )
+    assert not _sent(emulator, "PATCH", "/insights/")
+    assert conflict.value.current.description == "Theirs"
+    assert changes_for(loaded, current_values(conflict.value.current)) == {"description": "Theirs"}
+    assert "changed in PostHog" in str(conflict.value)
+    assert stored_insight(emulator, stored["id"])["name"] == stored["name"]
 
 
 def test_favorite_and_unfavorite(client, emulator):
@@ -323,13 +359,6 @@ def test_mark_viewed_falls_back_to_one_call_each_on_older_posthog(client, emulat
         f"/api/projects/1/insights/{i}/viewed/" for i in ids
     ]
     assert all(stored_insight(emulator, i)["views"].get(1) for i in ids)
-
-
-def test_my_last_viewed_lists_the_latest_first(client, emulator):
-    target = live_insights(emulator)[7]
-    client.insights.mark_viewed([target["id"]])
-    recent = client.insights.my_last_viewed()
-    assert 0 < len(recent) <= 5 and recent[0].id == target["id"]
 
 
 def test_activity_is_paged_with_a_total(client, emulator):
