@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 
 from components.console.journal import undo_of
 from components.hog_functions import health
-from services import PostHogClient
 from services.journal import Entry, Journal
 
 DETAIL = """
@@ -149,26 +148,6 @@ def test_refused_edit_keeps_the_draft_and_journals_postHogs_reason(
     (entry,) = _journal()
     assert entry.outcome == "refused" and "not closed" in entry.reason
     assert entry.method == "PATCH"
-
-
-def test_conflict_is_refused_with_nothing_patched(connect_env, function_with_secret, run_script):
-    fn = function_with_secret(connect_env)
-    at = run_script(FORM, function_id=fn["id"])
-    _widget(at.text_input, "_name").input("Mine").run()
-    _widget(at.button, "_save").click().run()  # the question is open: loaded, not yet saved
-    PostHogClient(
-        host=connect_env.url, api_key=connect_env.demo_key, project_id=1
-    ).hog_functions.update(fn["id"], {"description": "theirs"})
-    connect_env.clear_requests()
-    at.button(key="hf_confirm_save").click().run()
-    assert not _writes(connect_env)
-    message = at.error[0].value.replace("\\", "")
-    assert f"Could not save {fn['name']}" in message
-    assert "This function was changed in PostHog" in message and "after you opened it" in message
-    (entry,) = _journal()
-    assert entry.outcome == "refused" and "changed in PostHog" in entry.reason
-    assert entry.method is None  # nothing was sent
-    assert connect_env.stored_hog_function(fn["id"])["name"] == fn["name"]
 
 
 def test_cancelling_the_question_sends_nothing_and_keeps_the_draft(

@@ -3,10 +3,13 @@ against the emulator over loopback."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from services import PostHogClient, health_of
+from services.journal import Journal
 
 LIST = """
 from components.hog_functions import function_list as hog_function_list
@@ -214,12 +217,19 @@ def test_someone_elses_edit_is_not_overwritten(connect_env, function_with_secret
     at.text_input(key=next(k.key for k in at.text_input if k.key.endswith("_name"))).input(
         "Mine"
     ).run()
+    at.button(key=next(b.key for b in at.button if b.key.endswith("_save"))).click().run()
+    # changed in PostHog while the question is open: after loading, before saving
     _services(connect_env).hog_functions.update(fn["id"], {"description": "theirs"})
     connect_env.clear_requests()
-    _click_save(at)
+    at.button(key="hf_confirm_save").click().run()
     assert not _patches(connect_env)
-    assert "changed in PostHog" in " ".join(e.value for e in at.error)
+    message = at.error[0].value.replace("\\", "")
+    assert f"Could not save {fn['name']}" in message
+    assert "This function was changed in PostHog" in message and "after you opened it" in message
     assert connect_env.stored_hog_function(fn["id"])["description"] == "theirs"
+    (entry,) = Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
+    assert entry.outcome == "refused" and "changed in PostHog" in entry.reason
+    assert entry.method is None  # nothing was sent
     # the draft is kept on the version it was made on, until the operator reloads
     name = next(t for t in at.text_input if t.key.endswith("_name"))
     assert name.value == "Mine"
