@@ -135,21 +135,6 @@ def test_edit_writes_one_journal_row_and_no_secret_value_anywhere(
     assert any(t.value.replace("\\", "") == f"Saved {fn['name']}." for t in at.toast)
 
 
-def test_refused_edit_keeps_the_draft_and_journals_postHogs_reason(
-    connect_env, function_with_secret, run_script
-):
-    fn = function_with_secret(connect_env)
-    plain_key = next(k for k, v in fn["inputs"].items() if isinstance(v.get("value"), str))
-    at = run_script(FORM, function_id=fn["id"])
-    _edit(at, plain_key, "https://hooks.example.com/{oops")
-    _save_and_confirm(at)
-    assert _widget(at.text_input, f"_in_{plain_key}").value == "https://hooks.example.com/{oops"
-    assert "PostHog rejected a field" in at.error[0].value
-    (entry,) = _journal()
-    assert entry.outcome == "refused" and "not closed" in entry.reason
-    assert entry.method == "PATCH"
-
-
 def test_cancelling_the_question_sends_nothing_and_keeps_the_draft(
     connect_env, function_with_secret, run_script
 ):

@@ -187,6 +187,10 @@ def test_server_validation_error_shows_next_to_its_field(
     field_at = next(i for i, c in enumerate(children) if getattr(c, "key", None) == widget.key)
     assert "not closed" in getattr(children[field_at + 1], "value", "")
     assert connect_env.stored_hog_function(fn["id"])["inputs"][plain_key] == fn["inputs"][plain_key]
+    # the draft is kept, and the journal has PostHog's reason
+    assert at.text_input(key=widget.key).value == "https://hooks.example.com/{oops"
+    (entry,) = Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
+    assert entry.outcome == "refused" and "not closed" in entry.reason
 
 
 def test_bad_json_is_caught_before_sending(connect_env, function_with_secret, run_script):
