@@ -135,6 +135,21 @@ def test_edit_writes_one_journal_row_and_no_secret_value_anywhere(
     assert any(t.value.replace("\\", "") == f"Saved {fn['name']}." for t in at.toast)
 
 
+def test_edit_with_an_unknown_outcome_says_so_and_keeps_the_draft(
+    connect_env, function_with_secret, run_script
+):
+    fn = function_with_secret(connect_env)
+    at = run_script(FORM, function_id=fn["id"])
+    _widget(at.text_input, "_name").input("Maybe saved").run()
+    connect_env.inject_fault("status", status=502, method="PATCH")
+    _save_and_confirm(at)
+    message = at.error[0].value.replace("\\", "")
+    assert "PostHog may or may not have applied this" in message and "Could not" not in message
+    assert _widget(at.text_input, "_name").value == "Maybe saved"
+    (entry,) = _journal()
+    assert entry.outcome == "unknown" and entry.method == "PATCH"
+
+
 def test_cancelling_the_question_sends_nothing_and_keeps_the_draft(
     connect_env, function_with_secret, run_script
 ):
