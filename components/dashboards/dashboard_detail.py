@@ -1,6 +1,8 @@
-"""One dashboard: its settings (a PATCH of only what changed, never its filters or tiles),
-who may edit it, its tiles linking to the insights, public sharing, and soft delete (with its
-own insights if asked) after typing its name, and restore."""
+"""One dashboard: its settings (a PATCH of only what changed, never its filters or tiles, and
+refused when it changed in PostHog since the form opened), who may edit it, its tiles linking
+to the insights (each can be taken off), public sharing, and soft delete (with its own
+insights if asked) after typing its name, and restore. Every write goes through
+components.dashboards.actions."""
 
 from __future__ import annotations
 

@@ -1,12 +1,18 @@
-"""Dashboard collaborators as an operator manages them, in headless Chromium against
-`streamlit run app.py` connected to an emulator through the POSTHOG_* variables."""
+"""Dashboard collaborators, and delete then restore, as an operator does them, in headless
+Chromium against `streamlit run app.py` connected to an emulator through the POSTHOG_*
+variables."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from emulator.analytics import stored_dashboard_named
 from emulator.analytics_seed import user_uuid
+from services.journal import Journal
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _collaborator_writes(emu, dashboard_id: int) -> list:
@@ -78,3 +84,37 @@ def test_adding_to_an_everyone_can_edit_dashboard_shows_the_explanation(
     expect(refusal).to_contain_text("Switch it to “Only collaborators can edit” first")
     assert stored_dashboard_named(emu, "Product overview")["collaborators"] == []
     assert all(w.status >= 400 for w in _collaborator_writes(emu, dash["id"]))
+
+
+def test_delete_asks_for_the_name_then_restore_from_the_list(
+    server, emu, page, wait_for_app, open_detail
+):
+    dash = stored_dashboard_named(emu, "Support & retention")
+    main = open_detail(page, server, "dashboards", dash["id"], tab="Danger zone")
+    main.get_by_role("button", name="Delete dashboard…").click()
+    wait_for_app(page)
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Type the dashboard's name to delete")
+    delete = dialog.get_by_role("button", name="Delete", exact=True)
+    expect(delete).to_be_disabled()
+    dialog.get_by_label("Dashboard name").fill("Support & retention")
+    dialog.get_by_label("Dashboard name").press("Enter")
+    wait_for_app(page)
+    expect(delete).to_be_enabled()
+    delete.click()
+    wait_for_app(page)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert stored_dashboard_named(emu, "Support & retention")["deleted"] is True
+    [write] = [r for r in emu.requests if r.method != "GET" and r.path.endswith(f"/{dash['id']}/")]
+    assert (write.method, write.json) == ("PATCH", {"deleted": True})
+    journal = Journal(f"sqlite:///{ROOT}/test-artifacts/journal-{server.port}.db").entries()
+    deleted = next(e for e in journal if e.action_key == "dashboard.delete")
+    assert (deleted.outcome, deleted.object_name) == ("done", "Support & retention")
+
+    # back on the list (the detail's id is gone), it waits under "Deleted in this session"
+    main = page.get_by_test_id("stMain")
+    expect(main).to_contain_text("Deleted in this session")
+    main.get_by_role("button", name="Restore").click()
+    wait_for_app(page)
+    assert stored_dashboard_named(emu, "Support & retention")["deleted"] is False
+    expect(main).not_to_contain_text("Deleted in this session")
