@@ -36,8 +36,13 @@ def _service(client, t: Target):
     return client.insights if t.resource == "insight" else client.dashboards
 
 
-def _question(text: str):
-    return lambda t, _p, _r: text.format(name=plain(t.name))
+def _ask(title: str, text: str, button: str) -> Confirm:
+    return Confirm(
+        title=title,
+        body=lambda t, _p, _r: text.format(name=plain(t.name)),
+        button=button,
+        keys=("share_confirm", "share_cancel"),
+    )
 
 
 def _declare_for(kind: str) -> tuple[Action, Action, Action]:
@@ -51,56 +56,51 @@ def _declare_for(kind: str) -> tuple[Action, Action, Action]:
         failed="{name} was not changed",
         why=why,
     )
-    keys = ("share_confirm", "share_cancel")
-    on = declare(
-        key=f"{kind}.share_publicly",
+    share, turn_off = f"{kind}.share_publicly", f"{kind}.turn_off_public_sharing"
+
+    def switch(enabled: bool, **fields) -> Action:
+        before, after = ("off", "on") if enabled else ("on", "off")
+        return declare(
+            key=share if enabled else turn_off,
+            call=lambda client, t, _p: _service(client, t).set_sharing(t.id, enabled=enabled),
+            undo=turn_off if enabled else share,
+            changes=lambda _t, _p: {"public sharing": {"before": before, "after": after}},
+            **fields,
+            **common,
+        )
+
+    on = switch(
+        True,
         words="Share publicly",
-        call=lambda client, t, _p: _service(client, t).set_sharing(t.id, enabled=True),
         done="{name} is shared publicly.",
-        confirm=Confirm(
-            title="Share publicly?",
-            body=_question(
-                "Anyone with the link will see **{name}** and its results without logging in. "
-                "You can turn it off again at any time."
-            ),
-            button="Share publicly",
-            keys=keys,
+        confirm=_ask(
+            "Share publicly?",
+            "Anyone with the link will see **{name}** and its results without logging in. You "
+            "can turn it off again at any time.",
+            "Share publicly",
         ),
-        undo=f"{kind}.turn_off_public_sharing",
-        changes=lambda _t, _p: {"public sharing": {"before": "off", "after": "on"}},
-        **common,
     )
-    off = declare(
-        key=f"{kind}.turn_off_public_sharing",
+    off = switch(
+        False,
         words="Turn off public sharing",
-        call=lambda client, t, _p: _service(client, t).set_sharing(t.id, enabled=False),
         done="{name} is no longer shared.",
-        confirm=Confirm(
-            title="Turn off the public link?",
-            body=_question(
-                "The public link to **{name}** stops working at once. Turning sharing on again "
-                "later gives the same link back."
-            ),
-            button="Turn off",
-            keys=keys,
+        confirm=_ask(
+            "Turn off the public link?",
+            "The public link to **{name}** stops working at once. Turning sharing on again "
+            "later gives the same link back.",
+            "Turn off",
         ),
-        undo=f"{kind}.share_publicly",
-        changes=lambda _t, _p: {"public sharing": {"before": "on", "after": "off"}},
-        **common,
     )
     replace = declare(
         key=f"{kind}.replace_public_link",
         words="Replace public link",
         call=lambda client, t, _p: _service(client, t).rotate_share_link(t.id),
         done="{name} has a new link.",
-        confirm=Confirm(
-            title="Replace the public link?",
-            body=_question(
-                "The current link to **{name}** stops working and a new one is made. Anyone you "
-                "gave the old link to loses access."
-            ),
-            button="Replace link",
-            keys=keys,
+        confirm=_ask(
+            "Replace the public link?",
+            "The current link to **{name}** stops working and a new one is made. Anyone you "
+            "gave the old link to loses access.",
+            "Replace link",
         ),
         # the link itself gives access: never in the journal
         changes=lambda _t, _p: {"public link": {"before": "old link", "after": "new link"}},

@@ -7,8 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from components.analytics.actions import SHARING, missing_sharing_scope, refusal
+from components.insights.controls import write_button
 from components.shared import data
-from components.shared.actions import Target, blocked_reason, request
+from components.shared.actions import Target, request
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services import PostHogClient
@@ -41,12 +42,8 @@ def render(client: PostHogClient, kind: str, object_id: int, name: str) -> None:
 
 
 def _button(client: PostHogClient, where, action, target: Target, label: str, key: str) -> None:
-    blocked = blocked_reason(action)
-    if where.button(
-        label,
-        key=f"{key}_{target.resource}_{target.id}",
-        disabled=blocked is not None,
-        help=blocked or "Asks first.",
+    if write_button(
+        where, action, label, key=f"{key}_{target.resource}_{target.id}", help="Asks first."
     ):
         request(client, action, target)
 

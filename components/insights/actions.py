@@ -54,17 +54,21 @@ def _where_it_is(client, t: Target) -> tuple[list[int], dict[int, str]]:
 # --- edit ----------------------------------------------------------------------------------
 
 
+def _field_error(form: str, error: Exception, fields: tuple[str, ...], failed: str) -> None:
+    """A refused field's reason, shown next to it (`components.shared.feedback.field_error`)."""
+    if isinstance(error, ValidationFailed):
+        field = error.attr if error.attr in fields else "form"
+        st.session_state[f"{form}_errors"] = {field: f"{failed}: {error.detail or error}"}
+
+
 def _draft_refused(t: Target, p: dict, error: Exception) -> None:
-    """Keep the operator's edits: on a conflict they go on top of the other version, and a
-    refused field shows its reason next to it."""
+    """Keep the operator's edits: on a conflict they go on top of the other version."""
     draft = p["draft"]
     st.session_state[f"{draft}_carry"] = p["changes"]
     if isinstance(error, Conflict) and getattr(error, "current", None) is not None:
         theirs = changes_for(t.obj, current_values(error.current))
         st.session_state[f"{draft}_conflict"] = list(theirs) or ["other fields"]
-    elif isinstance(error, ValidationFailed):
-        field = error.attr if error.attr in EDITABLE else "form"
-        st.session_state[f"{p['form']}_errors"] = {field: f"Not saved: {error.detail or error}"}
+    _field_error(p["form"], error, EDITABLE, "Not saved")
 
 
 EDIT = declare(
@@ -172,9 +176,7 @@ ADD_TO_DASHBOARD = declare(
     call=lambda client, t, p: client.insights.add_to_dashboard(t.id, p["dashboard_id"]),
     stale=STALE,
     done=_membership_done("Added to {dashboard}."),
-    failed=lambda _t, p, _r: (
-        f"Not added to {dashboard_name(p.get('names') or {}, p['dashboard_id'])}"
-    ),
+    failed=lambda _t, p, _r: f"Not added to {_dashboard_of(p)}",
     undo="insight.remove_from_dashboard",
     undo_params=_same_dashboard,
     changes=lambda _t, p: _on_dashboard(p, on=True),
@@ -285,10 +287,7 @@ def _open_created(_t: Target, p: dict, created: Insight) -> None:
 
 
 def _create_refused(_t: Target, p: dict, error: Exception) -> None:
-    if isinstance(error, ValidationFailed):
-        fields = ("name", "description", "tags", "query")
-        field = error.attr if error.attr in fields else "form"
-        st.session_state[f"{p['form']}_errors"] = {field: f"Not created: {error.detail or error}"}
+    _field_error(p["form"], error, ("name", "description", "tags", "query"), "Not created")
 
 
 CREATE = declare(

@@ -11,12 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from components.analytics import sharing
-from components.insights import actions, favorite
+from components.insights import actions, controls
 from components.insights import activity as insight_activity
+from components.insights.controls import write_button
 from components.insights.insight_form import known_tags
 from components.insights.insight_list import type_label
 from components.shared import data
-from components.shared.actions import Target, blocked_reason, request
+from components.shared.actions import Target, request
 from components.shared.detail_page import back_to_list
 from components.shared.feedback import field_error, show_error
 from components.shared.text import plain
@@ -99,15 +100,14 @@ def _header(client: PostHogClient, insight: Insight, key: str) -> None:
             )
         )
     with viewed:
-        favorite.render(client, insight, key=key)
-        blocked = blocked_reason(actions.MARK_VIEWED)
-        if st.button(
+        controls.favorite(client, insight, key=key)
+        if write_button(
+            st,
+            actions.MARK_VIEWED,
             "Mark as viewed",
             key=f"{key}_viewed",
             icon=":material/visibility:",
-            disabled=blocked is not None,
-            help=blocked
-            or "Record that you viewed it now (PostHog's Last viewed, and the unused audit).",
+            help="Record that you viewed it now (PostHog's Last viewed, and the unused audit).",
         ):
             request(client, actions.MARK_VIEWED, actions.target(insight))
 
@@ -157,13 +157,13 @@ def _edit(client: PostHogClient, insight: Insight, key: str) -> None:
         "a dashboard.",
     )
     field_error(form, "form")
-    blocked = blocked_reason(actions.EDIT)
-    if st.button(
+    if write_button(
+        st,
+        actions.EDIT,
         "Save changes",
         type="primary",
         key=f"{form}_save",
-        disabled=blocked is not None,
-        help=blocked or "Sends only the fields you changed.",
+        help="Sends only the fields you changed.",
     ):
         edited = dict(name=name, description=description, tags=tags, saved=saved)
         changes = changes_for(insight, edited)
@@ -195,16 +195,16 @@ def _membership(
     if not on:
         st.info("Not on any dashboard.")
     names = {d: board.display_name for d, board in boards.items()}
-    removal_blocked = blocked_reason(actions.REMOVE_FROM_DASHBOARD)
     for dashboard_id in on:
         with st.container(border=True, key=f"{key}_on_{dashboard_id}"):
             label, remove = st.columns([6, 2], vertical_alignment="center")
             label.markdown(plain(actions.dashboard_name(names, dashboard_id)))
-            if remove.button(
+            if write_button(
+                remove,
+                actions.REMOVE_FROM_DASHBOARD,
                 "Remove…",
                 key=f"{key}_remove_{dashboard_id}",
-                disabled=removal_blocked is not None,
-                help=removal_blocked or "Asks first; the insight itself is kept.",
+                help="Asks first; the insight itself is kept.",
             ):
                 request(
                     client,
@@ -222,12 +222,8 @@ def _membership(
         placeholder="Choose a dashboard",
         key=f"{key}_add_choice",
     )
-    adding_blocked = blocked_reason(actions.ADD_TO_DASHBOARD)
-    if add.button(
-        "Add",
-        key=f"{key}_add",
-        disabled=chosen is None or adding_blocked is not None,
-        help=adding_blocked,
+    if write_button(
+        add, actions.ADD_TO_DASHBOARD, "Add", key=f"{key}_add", disabled=chosen is None
     ):
         request(
             client,
@@ -293,13 +289,12 @@ def _status(client: PostHogClient, insight: Insight, key: str) -> None:
                 show_error(exc)
                 return
             st.rerun()
-        blocked = blocked_reason(actions.CANCEL_QUERY)
-        if cancel.button(
+        if write_button(
+            cancel,
+            actions.CANCEL_QUERY,
             "Cancel running query",
             key=f"{key}_cancel",
             type="primary",
-            disabled=blocked is not None,
-            help=blocked,
         ):
             _computed(key).pop(insight.id, None)
             request(
@@ -377,13 +372,13 @@ def _danger_zone(
             "page, but restoring does not put it back on dashboards."
         )
     )
-    blocked = blocked_reason(actions.DELETE)
-    if st.button(
+    if write_button(
+        st,
+        actions.DELETE,
         "Delete insight…",
         key=f"{key}_delete",
         icon=":material/delete:",
-        disabled=blocked is not None,
-        help=blocked or "Asks for the insight's name first.",
+        help="Asks for the insight's name first.",
     ):
         request(client, actions.DELETE, actions.target(insight), ident=ident)
 
@@ -405,13 +400,8 @@ def _missing(client: PostHogClient, ident: str, key: str) -> None:
             icon=":material/search_off:",
         )
         st.caption(actions.NOT_ON_DASHBOARDS)
-    blocked = blocked_reason(actions.RESTORE)
-    if st.button(
-        "Restore",
-        key=f"{key}_restore",
-        icon=":material/restore_from_trash:",
-        disabled=blocked is not None,
-        help=blocked,
+    if write_button(
+        st, actions.RESTORE, "Restore", key=f"{key}_restore", icon=":material/restore_from_trash:"
     ):
         restoring = Target(
             "insight", gone["id"] if gone else ident, gone["name"] if gone else f"Insight {ident}"

@@ -10,8 +10,9 @@ from typing import Any
 import streamlit as st
 
 from components.insights import actions
+from components.insights.controls import write_button
 from components.shared import data
-from components.shared.actions import Target, blocked_reason, request
+from components.shared.actions import Target, request
 from components.shared.feedback import field_error
 from services import PostHogClient
 from services.errors import PostHogError
@@ -138,13 +139,13 @@ def render_create(client: PostHogClient, *, key: str = "ins_create") -> None:
     )
     field_error(key, "query")
     field_error(key, "form")
-    blocked = blocked_reason(actions.CREATE)
-    if st.button(
+    if write_button(
+        st,
+        actions.CREATE,
         "Create insight",
         type="primary",
         key=f"{key}_submit",
-        disabled=blocked is not None,
-        help=blocked or "Checks the query first; nothing is sent while a field has a problem.",
+        help="Checks the query first; nothing is sent while a field has a problem.",
     ):
         found: dict[str, str] = {}
         if not name.strip():

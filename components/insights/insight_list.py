@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.insights import favorite
+from components.insights import controls
 from components.shared import data
 from components.shared.tables import (
     current_page,
@@ -198,5 +198,5 @@ def render(client: PostHogClient, *, key: str = "ins_list") -> None:
         f"{insight.display_name} · {insight.short_id or insight.id}",
         insight.id,
         key=key,
-        switch=lambda: favorite.render(client, insight, key=key),
+        switch=lambda: controls.favorite(client, insight, key=key),
     )
