@@ -227,7 +227,7 @@ def _remember_deleted(t: Target, p: dict, _r: Any) -> None:
     }
 
 
-def _forget_deleted(t: Target, p: dict, _r: Any) -> None:
+def _no_longer_deleted(t: Target, p: dict, _r: Any) -> None:
     st.session_state.get(DELETED, {}).pop(p.get("ident") or str(t.id), None)
 
 
@@ -272,7 +272,7 @@ RESTORE = declare(
     ),
     changes=lambda _t, _p: {"deleted": {"before": True, "after": False}},
     why=_why_not_restored,
-    on_done=_forget_deleted,
+    on_done=_no_longer_deleted,
 )
 
 

@@ -7,7 +7,13 @@ from __future__ import annotations
 import os
 
 from components.shared.text import unescape
-from emulator.analytics import live_insights, stored_insight
+from emulator.analytics import (
+    live_insights,
+    stored_dashboard,
+    stored_dashboard_named,
+    stored_dashboards,
+    stored_insight,
+)
 from services.journal import Journal
 
 DETAIL = """
@@ -137,3 +143,40 @@ def test_a_refused_create_keeps_the_form_and_journals_why(connect_env, run_scrip
     opened = at.query_params["id"]
     opened = opened[0] if isinstance(opened, list) else opened
     assert created.outcome == "done" and created.object_id == opened
+
+
+def test_adding_to_a_dashboard_is_undone_from_the_journal_after_asking(connect_env, run_script):
+    locked = stored_dashboard_named(connect_env, "Marketing attribution")["id"]
+    target = next(
+        i
+        for i in live_insights(connect_env)
+        if len(i["dashboards"]) == 1 and locked not in i["dashboards"] and i["name"]
+    )
+    (kept,) = target["dashboards"]
+    added = next(
+        d["id"]
+        for d in stored_dashboards(connect_env)
+        if not d["deleted"] and d["id"] not in (kept, locked)
+    )
+    at = run_script(DETAIL, ident=str(target["id"]))
+    at.selectbox(key="ins_detail_add_choice").select(added).run()
+    at.button(key="ins_detail_add").click().run()
+    assert sorted(stored_insight(connect_env, target["id"])["dashboards"]) == sorted([kept, added])
+    (entry,) = _entries()
+    assert (entry.action, entry.outcome) == ("Add insight to a dashboard", "done")
+    assert entry.undo_params["dashboard_id"] == added
+
+    journal = run_script(JOURNAL)
+    sent = len(_writes(connect_env))
+    journal.button(key="journal_undo").click().run()
+    assert len(_writes(connect_env)) == sent  # the removal asks first
+    kept_name = stored_dashboard(connect_env, kept)["name"]
+    assert f"It stays on: {kept_name}." in unescape(" ".join(m.value for m in journal.markdown))
+    journal.button(key="ins_confirm_remove").click().run()
+    assert stored_insight(connect_env, target["id"])["dashboards"] == [kept]
+    undo = _entries()[-1]
+    assert (undo.action_key, undo.outcome, undo.undoes) == (
+        "insight.remove_from_dashboard",
+        "done",
+        entry.id,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from components.console.journal import undo_of
 from components.shared.text import unescape
 from emulator.analytics import live_insights, stored_dashboard, stored_dashboards, stored_insight
 from emulator.server import Key
@@ -114,6 +115,7 @@ def test_turning_sharing_off_journals_and_the_audit_drops_the_item(
     assert (entry.resource, entry.object_id) == ("insight", str(shared["id"]))
     assert entry.method == "PATCH" and entry.path.endswith(f"/insights/{shared['id']}/sharing/")
     assert entry.changes == {"public sharing": {"before": "on", "after": "off"}}
+    assert undo_of(entry) == "insight.share_publicly"
 
     listed = run_script(AUDIT).dataframe[0].value
     assert ("Insight", shared["id"]) not in set(zip(listed["Kind"], listed["id"], strict=True))
