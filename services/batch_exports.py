@@ -7,12 +7,14 @@ secret only when the operator typed a new one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Unpack
 from urllib.parse import urlencode
 
+from services.errors import Conflict, PostHogError
+from services.journal import secret_change
 from services.logs import LogFilters, fetch_log_page
 from services.models import BatchExport, BatchExportBackfill, BatchExportRun, LogPage, TestStep
 from services.transport import Transport
@@ -20,12 +22,13 @@ from services.transport import Transport
 
 @dataclass(frozen=True)
 class ConfigField:
+    """One key of a destination's config: its kind, whether PostHog requires it, its choices.
+    The words an operator sees for it live with the form (components/batch_exports/fields.py)."""
+
     key: str
-    label: str
-    kind: str = "text"  # text | secret | number | bool | choice | multiline
+    kind: str = "text"  # text | secret | number | bool | choice
     required: bool = False
     choices: tuple[str, ...] = ()
-    help: str = ""
 
     @property
     def secret(self) -> bool:
@@ -33,81 +36,69 @@ class ConfigField:
 
 
 _S3_FIELDS = (
-    ConfigField("bucket_name", "Bucket", required=True),
-    ConfigField("region", "Region", required=True, help="e.g. eu-west-1"),
-    ConfigField("prefix", "Key prefix", required=True, help="e.g. posthog/events/"),
-    ConfigField("aws_access_key_id", "Access key ID", "secret"),
-    ConfigField("aws_secret_access_key", "Secret access key", "secret"),
-    ConfigField("file_format", "File format", "choice", choices=("JSONLines", "Parquet")),
-    ConfigField(
-        "compression", "Compression", "choice", choices=("", "gzip", "brotli", "zstd", "lz4")
-    ),
-    ConfigField("max_file_size_mb", "Max file size (MB)", "number"),
+    ConfigField("bucket_name", required=True),
+    ConfigField("region", required=True),
+    ConfigField("prefix", required=True),
+    ConfigField("aws_access_key_id", "secret"),
+    ConfigField("aws_secret_access_key", "secret"),
+    ConfigField("file_format", "choice", choices=("JSONLines", "Parquet")),
+    ConfigField("compression", "choice", choices=("", "gzip", "brotli", "zstd", "lz4")),
+    ConfigField("max_file_size_mb", "number"),
 )
 _POSTGRES_FIELDS = (
-    ConfigField("host", "Host", required=True),
-    ConfigField("port", "Port", "number", required=True),
-    ConfigField("database", "Database", required=True),
-    ConfigField("schema", "Schema", required=True),
-    ConfigField("table_name", "Table", required=True),
-    ConfigField("user", "User", "secret", required=True),
-    ConfigField("password", "Password", "secret"),
+    ConfigField("host", required=True),
+    ConfigField("port", "number", required=True),
+    ConfigField("database", required=True),
+    ConfigField("schema", required=True),
+    ConfigField("table_name", required=True),
+    ConfigField("user", "secret", required=True),
+    ConfigField("password", "secret"),
 )
 DESTINATION_FIELDS: dict[str, tuple[ConfigField, ...]] = {
-    "AwsS3": _S3_FIELDS
-    + (ConfigField("kms_key_id", "KMS key ID", help="Only for SSE-KMS encryption"),),
-    "S3Compatible": _S3_FIELDS[:3]
-    + (ConfigField("endpoint_url", "Endpoint URL", required=True),)
-    + _S3_FIELDS[3:],
+    "AwsS3": _S3_FIELDS + (ConfigField("kms_key_id"),),
+    "S3Compatible": _S3_FIELDS[:3] + (ConfigField("endpoint_url", required=True),) + _S3_FIELDS[3:],
     "Snowflake": (
-        ConfigField("account", "Account", required=True, help="e.g. myorg-account1"),
-        ConfigField("database", "Database", required=True),
-        ConfigField("warehouse", "Warehouse", required=True),
-        ConfigField("schema", "Schema", required=True),
-        ConfigField("table_name", "Table", required=True),
-        ConfigField("role", "Role"),
-        ConfigField(
-            "authentication_type", "Authentication", "choice", choices=("password", "keypair")
-        ),
-        ConfigField("user", "User", "secret", required=True),
-        ConfigField("password", "Password", "secret"),
-        ConfigField("private_key", "Private key", "secret"),
-        ConfigField("private_key_passphrase", "Private key passphrase", "secret"),
+        ConfigField("account", required=True),
+        ConfigField("database", required=True),
+        ConfigField("warehouse", required=True),
+        ConfigField("schema", required=True),
+        ConfigField("table_name", required=True),
+        ConfigField("role"),
+        ConfigField("authentication_type", "choice", choices=("password", "keypair")),
+        ConfigField("user", "secret", required=True),
+        ConfigField("password", "secret"),
+        ConfigField("private_key", "secret"),
+        ConfigField("private_key_passphrase", "secret"),
     ),
-    "Postgres": _POSTGRES_FIELDS
-    + (ConfigField("has_self_signed_cert", "Server uses a self-signed certificate", "bool"),),
+    "Postgres": _POSTGRES_FIELDS + (ConfigField("has_self_signed_cert", "bool"),),
     "Redshift": _POSTGRES_FIELDS
-    + (
-        ConfigField(
-            "properties_data_type", "Properties column type", "choice", choices=("VARCHAR", "SUPER")
-        ),
-    ),
+    + (ConfigField("properties_data_type", "choice", choices=("VARCHAR", "SUPER")),),
     "BigQuery": (
-        ConfigField("project_id", "Project ID", required=True),
-        ConfigField("dataset_id", "Dataset ID", required=True),
-        ConfigField("table_id", "Table ID", required=True),
-        ConfigField("private_key", "Service account private key", "secret"),
-        ConfigField("private_key_id", "Private key ID", "secret"),
-        ConfigField("client_email", "Service account email", "secret"),
-        ConfigField("token_uri", "Token URI", "secret"),
-        ConfigField("use_json_type", "Use the JSON column type", "bool"),
+        ConfigField("project_id", required=True),
+        ConfigField("dataset_id", required=True),
+        ConfigField("table_id", required=True),
+        ConfigField("private_key", "secret"),
+        ConfigField("private_key_id", "secret"),
+        ConfigField("client_email", "secret"),
+        ConfigField("token_uri", "secret"),
+        ConfigField("use_json_type", "bool"),
     ),
     "Databricks": (
-        ConfigField("http_path", "SQL warehouse HTTP path", required=True),
-        ConfigField("catalog", "Catalog", required=True),
-        ConfigField("schema", "Schema", required=True),
-        ConfigField("table_name", "Table", required=True),
-        ConfigField("use_variant_type", "Use the VARIANT column type", "bool"),
+        ConfigField("http_path", required=True),
+        ConfigField("catalog", required=True),
+        ConfigField("schema", required=True),
+        ConfigField("table_name", required=True),
+        ConfigField("use_variant_type", "bool"),
     ),
     "AzureBlob": (
-        ConfigField("container_name", "Container", required=True),
-        ConfigField("prefix", "Blob prefix"),
-        ConfigField("file_format", "File format", "choice", choices=("JSONLines", "Parquet")),
-        ConfigField("compression", "Compression", "choice", choices=("", "gzip", "brotli", "zstd")),
+        ConfigField("container_name", required=True),
+        ConfigField("prefix"),
+        ConfigField("file_format", "choice", choices=("JSONLines", "Parquet")),
+        ConfigField("compression", "choice", choices=("", "gzip", "brotli", "zstd")),
     ),
     "HTTP": (
-        ConfigField("url", "URL", required=True, help="Batches are POSTed here as JSON"),
-        ConfigField("token", "Token", "secret", required=True),
+        ConfigField("url", required=True),
+        ConfigField("token", "secret", required=True),
     ),
     "NoOp": (),
 }
@@ -120,6 +111,19 @@ MODELS = ("events", "persons", "sessions")
 RUNNING = ("Running", "Starting")
 FAILED_RUN = ("Failed", "FailedRetryable", "FailedBilling")
 EXPORT_STATES = ("Active", "Paused", "Ended")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """How one destination check went: Passed, Failed, Error, Skipped or Unknown."""
+
+    step: str
+    status: str
+    message: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "Passed"
 
 
 def secret_fields(destination_type: str) -> set[str]:
@@ -189,20 +193,35 @@ def changes_for(export: BatchExport, edited: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def describe_changes(export: BatchExport, body: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(field, before, after) rows for the diff shown before saving; secrets never shown."""
-    rows = []
+def field_changes(export: BatchExport | None, body: dict[str, Any]) -> dict[str, Any]:
+    """What a create (`export` None, `body` as POSTed) or an edit (`body` as PATCHed) changes:
+    field → {"before", "after"}. A secret config key appears only as "changed" or "kept",
+    never with its value: the journal records this, and the save dialog shows it."""
+    changes: dict[str, Any] = {}
     for key, after in body.items():
-        if key == "destination":
-            secrets = secret_fields(export.destination.type)
-            for field, value in after["config"].items():
-                if field in secrets:
-                    rows.append((f"config.{field}", "(stored secret)", "(new secret)"))
-                else:
-                    rows.append((f"config.{field}", export.destination.config.get(field), value))
-        else:
-            rows.append((key, getattr(export, key, None), after))
-    return rows
+        if key != "destination":
+            changes[key] = {
+                "before": getattr(export, key, None) if export else None,
+                "after": after,
+            }
+    destination = body.get("destination")
+    if not destination:
+        return changes
+    dtype = destination["type"]
+    if export is None:
+        changes["destination"] = {"before": None, "after": dtype}
+        if destination.get("integration_id") is not None:
+            changes["integration_id"] = {"before": None, "after": destination["integration_id"]}
+    stored = export.destination.config if export else {}
+    sent = destination.get("config") or {}
+    secrets = secret_fields(dtype)
+    for key, after in sent.items():
+        if key not in secrets:
+            changes[f"config.{key}"] = {"before": stored.get(key), "after": after}
+    for key in sorted(secrets):
+        if export is not None or key in sent:  # a new export's unset secrets are not news
+            changes[f"config.{key}"] = secret_change(export is not None, key in sent)
+    return changes
 
 
 def backfill_problems(
@@ -266,6 +285,66 @@ def missed_while_paused(export: BatchExport, now: datetime | None = None) -> int
     return max(0, int(((now or datetime.now(UTC)) - export.last_paused_at) / step))
 
 
+def new_export_body(
+    *,
+    name: str,
+    destination_type: str,
+    config: dict[str, Any],
+    interval: str,
+    model: str = "events",
+    paused: bool = False,
+    integration_id: int | None = None,
+    **schedule: Any,
+) -> dict[str, Any]:
+    """The POST body of a new export. `schedule` takes start_at, end_at, timezone, offset_day,
+    offset_hour, filters and hogql_query; None values are left out."""
+    destination: dict[str, Any] = {"type": destination_type, "config": config}
+    if integration_id is not None:
+        destination["integration_id"] = integration_id
+    return {
+        "name": name,
+        "destination": destination,
+        "interval": interval,
+        "model": model,
+        "paused": paused,
+        **{k: v for k, v in schedule.items() if v is not None},
+    }
+
+
+def run_in_order(
+    names: list[str],
+    run_step: Callable[[int], TestStep],
+    on_step: Callable[[int, str], None] | None = None,
+) -> list[CheckResult]:
+    """PostHog's destination checks, one after the other. After a failure the rest are
+    skipped, as each depends on the ones before it; an error answer counts as a failure.
+    When PostHog refuses the first check, nothing was checked: its error is raised."""
+    results: list[CheckResult] = []
+    failed = False
+    for index, name in enumerate(names):
+        if failed:
+            results.append(CheckResult(name, "Skipped"))
+            continue
+        if on_step:
+            on_step(index, name)
+        try:
+            outcome = run_step(index)
+        except PostHogError as exc:
+            if index == 0:
+                raise
+            results.append(CheckResult(name, "Error", str(exc)))
+            failed = True
+            continue
+        result = outcome.result
+        results.append(
+            CheckResult(
+                name, result.status if result else "Unknown", result.message if result else None
+            )
+        )
+        failed = not outcome.passed
+    return results
+
+
 class BatchExports:
     def __init__(self, transport: Transport, base: str):
         self._t = transport
@@ -286,31 +365,9 @@ class BatchExports:
     def get(self, export_id: str) -> BatchExport:
         return BatchExport.model_validate(self._t.get(self._item(export_id)))
 
-    def create(
-        self,
-        *,
-        name: str,
-        destination_type: str,
-        config: dict[str, Any],
-        interval: str,
-        model: str = "events",
-        paused: bool = False,
-        integration_id: int | None = None,
-        **schedule: Any,
-    ) -> BatchExport:
-        """`schedule` takes start_at, end_at, timezone, offset_day, offset_hour, filters and
-        hogql_query; None values are left out."""
-        destination: dict[str, Any] = {"type": destination_type, "config": config}
-        if integration_id is not None:
-            destination["integration_id"] = integration_id
-        body = {
-            "name": name,
-            "destination": destination,
-            "interval": interval,
-            "model": model,
-            "paused": paused,
-            **{k: v for k, v in schedule.items() if v is not None},
-        }
+    def create(self, **fields: Any) -> BatchExport:
+        """Create an export from `new_export_body`'s fields."""
+        body = new_export_body(**fields)
         return BatchExport.model_validate(self._t.write("POST", self._path, body))
 
     def update(self, export_id: str, changes: dict[str, Any]) -> BatchExport:
@@ -318,6 +375,16 @@ class BatchExports:
         if not changes:
             raise ValueError("nothing to change")
         return BatchExport.model_validate(self._t.write("PATCH", self._item(export_id), changes))
+
+    def update_if_unchanged(
+        self, export_id: str, *, changes: dict[str, Any], loaded_updated_at: datetime | None
+    ) -> BatchExport:
+        """`update`, unless the export changed in PostHog since it was loaded (at
+        `loaded_updated_at`): then nothing is sent and `Conflict` is raised."""
+        current = self.get(export_id)
+        if current.last_updated_at != loaded_updated_at:
+            raise Conflict.changed_since("batch export", current.last_updated_at, current=current)
+        return self.update(export_id, changes)
 
     def pause(self, export_id: str) -> bool:
         data = self._t.write("POST", f"{self._item(export_id)}pause/")
@@ -394,9 +461,6 @@ class BatchExports:
                 break
         return out
 
-    def run_logs(self, export_id: str, run_id: str, **filters: Unpack[LogFilters]) -> LogPage:
-        return fetch_log_page(self._t, f"{self._item(export_id)}runs/{run_id}/logs/", **filters)
-
     def retry_run(self, export_id: str, run_id: str) -> str | None:
         """Schedules a new run for the same interval; returns the backfill it creates."""
         data = self._t.write("POST", f"{self._item(export_id)}runs/{run_id}/retry/")
@@ -414,10 +478,6 @@ class BatchExports:
             if len(out) >= limit:
                 break
         return out
-
-    def get_backfill(self, export_id: str, backfill_id: str) -> BatchExportBackfill:
-        data = self._t.get(f"{self._item(export_id)}backfills/{backfill_id}/")
-        return BatchExportBackfill.model_validate(data)
 
     def create_backfill(
         self,

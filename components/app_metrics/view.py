@@ -260,10 +260,3 @@ def _historical(client: PostHogClient, plugin_config_id: int, key: str) -> None:
         st.json(json.loads(detail.summary.model_dump_json()), expanded=1)
     _totals(detail)
     _chart(detail, f"{key}_job_chart")
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    st.session_state.setdefault("example_appm_plugin", 13)
-    render(get_client(), key="example_appm")

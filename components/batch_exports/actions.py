@@ -2,3 +2,431 @@
 Only this module calls a batch exports service write."""
 
 from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+import streamlit as st
+
+from components.batch_exports.fields import change_rows
+from components.shared import data
+from components.shared.actions import Action, Confirm, Target, blocked_reason, declare
+from components.shared.feedback import explain
+from components.shared.text import plain
+from services.batch_exports import (
+    CheckResult,
+    field_changes,
+    missed_while_paused,
+    new_export_body,
+    run_in_order,
+)
+from services.errors import Conflict, PostHogError, TooManyBackfills, ValidationFailed
+from services.models import BatchExport
+from services.roles import Role
+
+EXPORTS = ("batch_exports",)
+# runs and backfills show in the export's latest runs too
+EXPORTS_AND_RUNS = ("batch_exports", "export_runs")
+DELETED_HERE = "be_deleted_here"  # export id → name, for a detail opened after its delete
+
+
+def target(export: BatchExport) -> Target:
+    return Target("batch_export", export.id, export.name, export)
+
+
+def new_target(name: str) -> Target:
+    """A batch export that does not exist yet (create, check new settings)."""
+    return Target("batch_export", None, name.strip() or "new export")
+
+
+def button(
+    label: str,
+    action: Action,
+    *,
+    key: str,
+    help: str | None = None,
+    disabled: bool = False,
+    where: Any = st,
+    **kwargs: Any,
+) -> bool:
+    """A control that runs `action`: disabled, with the reason as its help, when this session
+    may not run it (audit mode, role), so nobody confirms a question only to be refused."""
+    blocked = blocked_reason(action)
+    return where.button(
+        label,
+        key=key,
+        disabled=disabled or blocked is not None,
+        help=blocked or help,
+        **kwargs,
+    )
+
+
+def conflict_key(export_id: str) -> str:
+    """Where a refused save leaves the operator's changes, to show above the reloaded form."""
+    return f"be_conflict_{export_id}"
+
+
+def field_for(error: ValidationFailed) -> str:
+    """Where a PostHog 400 belongs: `destination__config` naming 'bucket_name' → that field."""
+    attr = error.attr or ""
+    if attr.startswith("destination__config"):
+        quoted = re.findall(r"'([a-z_]+)'", error.detail or "")
+        return f"config.{quoted[0]}" if quoted else "config"
+    if attr.startswith("filters"):
+        return "filters"
+    return attr or "form"
+
+
+def _form_errors(_target: Target, params: dict, error: Exception) -> None:
+    """A rejected form keeps its draft and shows PostHog's reason next to the field."""
+    if isinstance(error, ValidationFailed):
+        st.session_state[f"{params['form']}_errors"] = {
+            field_for(error): error.detail or str(error)
+        }
+
+
+# --- pause and resume ---------------------------------------------------------------------
+
+
+def _offer_backfill(client, target: Target, _params: dict) -> dict:
+    """The resume question offers to backfill what was missed, when something was."""
+    try:
+        export = target.obj if target.obj is not None else data.batch_export(client, target.id)
+    except PostHogError as exc:
+        st.warning(plain(f"The intervals missed while paused could not be counted: {explain(exc)}"))
+        return {"backfill": False}
+    missed = missed_while_paused(export)
+    if not missed:
+        st.caption("No interval was missed while paused, so there is nothing to backfill.")
+        return {"backfill": False}
+    backfill = st.checkbox(
+        f"Also backfill the {missed:,} interval{'s' if missed != 1 else ''} missed while paused",
+        value=False,
+        key="be_resume_backfill",
+        help="PostHog exports the data from when the export was paused until now, as a "
+        "backfill you can follow and cancel on the Backfills tab. Leave it off if the gap "
+        "should stay empty or was filled another way.",
+    )
+    return {"backfill": backfill}
+
+
+def _resumed(target: Target, params: dict, _result: Any) -> str:
+    also = " A backfill of the missed intervals started." if params.get("backfill") else ""
+    return f"Resumed {target.name}.{also}"
+
+
+def _resume_changes(_target: Target, params: dict) -> dict:
+    changes: dict[str, Any] = {"paused": {"before": True, "after": False}}
+    if params.get("backfill"):
+        changes["backfill_missed_intervals"] = {"before": None, "after": True}
+    return changes
+
+
+PAUSE = declare(
+    key="batch_export.pause",
+    words="Pause export",
+    resource="batch_export",
+    role=Role.OPERATOR,
+    call=lambda client, t, _p: client.batch_exports.pause(t.id),
+    stale=EXPORTS,
+    done="Paused {name}.",
+    confirm=Confirm(
+        title="Pause this export?",
+        body=lambda t, _p, _r: (
+            f"**{plain(t.name)}** will stop exporting at the next interval. Nothing already "
+            "exported is touched. When you resume it you can backfill the intervals it missed."
+        ),
+        button="Pause",
+        keep="Keep it running",
+        keys=("be_confirm_pause", "be_cancel_pause"),
+    ),
+    undo="batch_export.resume",
+    changes=lambda _t, _p: {"paused": {"before": False, "after": True}},
+)
+
+RESUME = declare(
+    key="batch_export.resume",
+    words="Resume export",
+    resource="batch_export",
+    role=Role.OPERATOR,
+    call=lambda client, t, p: client.batch_exports.unpause(t.id, backfill=p.get("backfill", False)),
+    stale=EXPORTS_AND_RUNS,
+    done=_resumed,
+    confirm=Confirm(
+        title="Resume this export?",
+        body=lambda t, _p, _r: f"**{plain(t.name)}** will run again from the next interval.",
+        button="Resume",
+        keep="Keep it paused",
+        extra=_offer_backfill,
+        keys=("be_confirm_resume", "be_cancel_resume"),
+    ),
+    undo="batch_export.pause",
+    changes=_resume_changes,
+)
+
+
+# --- create, edit, delete -----------------------------------------------------------------
+
+
+def _open_created(_target: Target, params: dict, created: BatchExport) -> None:
+    form = params["form"]
+    for name in (f"{form}_errors", f"{form}_steps_results"):
+        st.session_state.pop(name, None)
+    st.query_params["id"] = created.id
+
+
+CREATE = declare(
+    key="batch_export.create",
+    words="Create export",
+    resource="batch_export",
+    role=Role.ADMIN,
+    call=lambda client, _t, p: client.batch_exports.create(**p["fields"]),
+    stale=EXPORTS,
+    done="Created {name}.",
+    changes=lambda _t, p: field_changes(None, new_export_body(**p["fields"])),
+    on_done=_open_created,
+    on_refused=_form_errors,
+)
+
+
+def _review(_client, target: Target, params: dict) -> dict:
+    st.table(change_rows(target.obj, params["changes"]))
+    return {}
+
+
+def _edit_refused(target: Target, params: dict, error: Exception) -> None:
+    if isinstance(error, Conflict):
+        st.session_state[conflict_key(target.id)] = change_rows(target.obj, params["changes"])
+    _form_errors(target, params, error)
+
+
+EDIT = declare(
+    key="batch_export.edit",
+    words="Edit export",
+    resource="batch_export",
+    role=Role.ADMIN,
+    call=lambda client, t, p: client.batch_exports.update_if_unchanged(
+        t.id, changes=p["changes"], loaded_updated_at=p["loaded_updated_at"]
+    ),
+    stale=EXPORTS,
+    done="Saved {name}.",
+    confirm=Confirm(
+        title="Save these changes?",
+        body="Only these fields are sent; PostHog keeps the rest, stored secrets included.",
+        button="Save",
+        keep="Keep editing",
+        extra=_review,
+        width="large",
+        keys=("be_save_confirm", "be_save_keep"),
+    ),
+    changes=lambda t, p: field_changes(t.obj, p["changes"]),
+    on_refused=_edit_refused,
+)
+
+
+def _left_deleted(target: Target, _params: dict, _result: Any) -> None:
+    st.session_state.setdefault(DELETED_HERE, {})[target.id] = target.name
+    st.query_params.pop("id", None)  # back to the list
+
+
+DELETE = declare(
+    key="batch_export.delete",
+    words="Delete export",
+    resource="batch_export",
+    role=Role.ADMIN,
+    call=lambda client, t, _p: client.batch_exports.delete(t.id),
+    stale=EXPORTS,
+    done="Deleted {name}.",
+    confirm=Confirm(
+        title="Delete this batch export?",
+        body=lambda t, _p, _r: (
+            f"**{plain(t.name)}** stops running and its running backfills are cancelled. What "
+            "it already exported stays at the destination. **PostHog has no restore for batch "
+            "exports: this cannot be undone.**"
+        ),
+        button="Delete",
+        keep="Keep it",
+        typed_name="export",
+        keys=("be_confirm_delete", "be_cancel_delete"),
+    ),
+    changes=lambda _t, _p: {"deleted": {"before": False, "after": True}},
+    on_done=_left_deleted,
+)
+
+
+# --- backfills ----------------------------------------------------------------------------
+
+
+def span(start: date | datetime | None, end: date | datetime | None) -> str:
+    return f"{start or 'the beginning of time'} → {end or 'now'}"
+
+
+def _why_backfill_refused(error: Exception) -> str:
+    if isinstance(error, TooManyBackfills):
+        return (
+            f"{explain(error)} PostHog counts the running backfills of every export in the "
+            "project; each export's Backfills tab lists and cancels its own."
+        )
+    return explain(error)
+
+
+def _backfill_refused(target: Target, params: dict, error: Exception) -> None:
+    if isinstance(error, ValidationFailed):
+        field = error.attr if error.attr in ("start_at", "end_at") else "form"
+        st.session_state[f"{params['form']}_errors"] = {field: error.detail or str(error)}
+
+
+START_BACKFILL = declare(
+    key="batch_export.start_backfill",
+    words="Start backfill",
+    resource="batch_export",
+    role=Role.OPERATOR,
+    call=lambda client, t, p: client.batch_exports.create_backfill(
+        t.id, start_at=p["start_at"], end_at=p["end_at"]
+    ),
+    stale=EXPORTS_AND_RUNS,
+    done=lambda _t, p, _r: f"Backfill started for {span(p['start_at'], p['end_at'])}.",
+    changes=lambda _t, p: {"backfill": {"before": None, "after": span(p["start_at"], p["end_at"])}},
+    why=_why_backfill_refused,
+    on_done=lambda _t, p, _r: st.session_state.pop(f"{p['form']}_errors", None),
+    on_refused=_backfill_refused,
+)
+
+CANCEL_BACKFILL = declare(
+    key="batch_export.cancel_backfill",
+    words="Cancel backfill",
+    resource="batch_export",
+    role=Role.OPERATOR,
+    call=lambda client, t, p: client.batch_exports.cancel_backfill(t.id, p["backfill_id"]),
+    stale=EXPORTS_AND_RUNS,
+    done="Cancelled the backfill for {span}.",
+    confirm=Confirm(
+        title="Cancel this backfill?",
+        body=lambda t, p, _r: (
+            f"The backfill of **{plain(t.name)}** for {p['span']} has finished {p['progress']}. "
+            "Cancelling stops the remaining runs; what was exported stays."
+        ),
+        button="Cancel backfill",
+        keep="Keep it running",
+        keys=("be_confirm_cancel_backfill", "be_keep_backfill"),
+    ),
+    changes=lambda _t, p: {f"backfill {p['span']}": {"before": "Running", "after": "Cancelled"}},
+)
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+def _on_run(verb: str, words: str, call, done: str, confirm: Confirm, after: str) -> Action:
+    """Retry and cancel of one run (`run_id`), named by its interval (`span`)."""
+    return declare(
+        key=f"batch_export.{verb}_run",
+        words=words,
+        resource="batch_export",
+        role=Role.OPERATOR,
+        call=call,
+        stale=EXPORTS_AND_RUNS,
+        done=done,
+        confirm=confirm,
+        changes=lambda _t, p: {f"run {p['span']}": {"before": p["status"], "after": after}},
+    )
+
+
+RETRY_RUN = _on_run(
+    "retry",
+    "Retry run",
+    lambda client, t, p: client.batch_exports.retry_run(t.id, p["run_id"]),
+    "Retry scheduled: follow it on the Backfills tab.",
+    Confirm(
+        title="Retry this run?",
+        body=lambda t, p, _r: (
+            f"Schedule a new run of **{plain(t.name)}** for {p['span']}. It uses the current "
+            "settings, so settings changed since then apply."
+        ),
+        button="Retry run",
+        keep="Close",
+        keys=("be_confirm_retry_run", "be_keep_retry_run"),
+    ),
+    after="retried",
+)
+CANCEL_RUN = _on_run(
+    "cancel",
+    "Cancel run",
+    lambda client, t, p: client.batch_exports.cancel_run(t.id, p["run_id"]),
+    "Run cancelled.",
+    Confirm(
+        title="Cancel this run?",
+        body=lambda _t, p, _r: f"Stop the running export of {p['span']}. What was exported stays.",
+        button="Cancel run",
+        keep="Keep it running",
+        keys=("be_confirm_cancel_run", "be_keep_run"),
+    ),
+    after="Cancelled",
+)
+
+
+# --- destination checks (POSTs that change nothing: journaled as "tested") --------------------
+
+
+def _checks(run_step):
+    """Run PostHog's checks in order, showing each as it starts."""
+
+    def call(client, target: Target, params: dict) -> list[CheckResult]:
+        with st.status("Running checks…", expanded=True) as status:
+            results = run_in_order(
+                params["steps"],
+                lambda index: run_step(client, target, params, index),
+                on_step=lambda index, name: st.write(plain(f"{index + 1}. {name}…")),
+            )
+            failed = not all(r.passed for r in results)
+            status.update(
+                label="Some checks failed" if failed else "All checks passed",
+                state="error" if failed else "complete",
+                expanded=False,
+            )
+        return results
+
+    return call
+
+
+def _checked(target: Target, _params: dict, results: list[CheckResult]) -> str:
+    passed = sum(r.passed for r in results)
+    return f"Checked {target.name}: {passed} of {len(results)} checks passed."
+
+
+def _keep_results(_target: Target, params: dict, results: list[CheckResult]) -> None:
+    st.session_state[params["results_key"]] = (params["fingerprint"], results)
+
+
+CHECK = declare(
+    key="batch_export.check",
+    words="Check export",
+    resource="batch_export",
+    role=Role.OPERATOR,
+    call=_checks(
+        lambda client, t, p, index: client.batch_exports.run_test_step(
+            t.id, step=index, destination_type=p["destination_type"]
+        )
+    ),
+    stale=(),
+    done=_checked,
+    tested=True,
+    on_done=_keep_results,
+)
+
+CHECK_NEW = declare(
+    key="batch_export.check_new",
+    words="Check new export settings",
+    resource="batch_export",
+    role=Role.OPERATOR,
+    call=_checks(
+        lambda client, _t, p, index: client.batch_exports.run_new_test_step(
+            step=index, destination_type=p["destination_type"], config=p["config"]
+        )
+    ),
+    stale=(),
+    done=_checked,
+    tested=True,
+    on_done=_keep_results,
+)

@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
+from components.batch_exports import actions
 from components.batch_exports import status as export_status
 from components.shared import data
-from components.shared.feedback import explain, show_error
+from components.shared.actions import request
+from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import PostHogClient
 from services.batch_exports import backfill_problems
-from services.errors import PostHogError, ValidationFailed
+from services.errors import PostHogError
 from services.models import BatchExport, BatchExportBackfill
 
 REFRESH_SECONDS = 3
@@ -67,9 +69,6 @@ def render(client: PostHogClient, export: BatchExport, *, key: str = "be_backfil
         "A backfill exports a past date range again, one run per interval. Use it to fill the "
         "gap a failure or a pause left. It runs next to the schedule and can be cancelled."
     )
-    flash = st.session_state.pop(f"{key}_flash", None)
-    if flash:
-        st.success(plain(flash), icon=":material/check:")
     with st.expander("Start a backfill", expanded=False, icon=":material/add:"):
         _create_form(client, export, key=f"{key}_new")
     try:
@@ -119,62 +118,44 @@ def _cancel_controls(
     client: PostHogClient, export: BatchExport, backfills: list[BatchExportBackfill], key: str
 ) -> None:
     running = [b for b in backfills if b.is_running]
-    pending = st.session_state.get(f"{key}_pending")
-    if running:
-        labels = {b.id: f"{b.id[:8]}… ({_span(b)})" for b in running}
-        chosen = st.selectbox(
-            "Cancel a running backfill",
-            list(labels),
-            format_func=labels.get,
-            index=0 if len(labels) == 1 else None,
-            key=f"{key}_pick",
-            placeholder="Pick a running backfill",
+    if not running:
+        return
+    labels = {b.id: f"{b.id[:8]}… ({_span(b)})" for b in running}
+    chosen = st.selectbox(
+        "Cancel a running backfill",
+        list(labels),
+        format_func=labels.get,
+        index=0 if len(labels) == 1 else None,
+        key=f"{key}_pick",
+        placeholder="Pick a running backfill",
+    )
+    if actions.button(
+        "Cancel backfill…",
+        actions.CANCEL_BACKFILL,
+        key=f"{key}_cancel",
+        icon=":material/cancel:",
+        disabled=chosen is None,
+        help="Asks first; what was already exported stays.",
+    ):
+        backfill = next(b for b in running if b.id == chosen)
+        progress = backfill.progress
+        done = (
+            f"{progress.finished_runs} of {progress.total_runs} runs" if progress else "some runs"
         )
-        if chosen and st.button("Cancel backfill…", key=f"{key}_cancel", icon=":material/cancel:"):
-            pending = st.session_state[f"{key}_pending"] = next(
-                b for b in running if b.id == chosen
-            )
-    if pending is not None:
-        _confirm_cancel(client, export, pending, key)
+        request(
+            client,
+            actions.CANCEL_BACKFILL,
+            actions.target(export),
+            backfill_id=backfill.id,
+            span=_span(backfill),
+            progress=done,
+        )
 
 
 def _span(backfill: BatchExportBackfill) -> str:
     start = backfill.start_at.date().isoformat() if backfill.start_at else "beginning of time"
     end = backfill.end_at.date().isoformat() if backfill.end_at else "present"
     return f"{start} → {end}"
-
-
-def _forget_pending_cancel() -> None:
-    for name in [n for n in st.session_state if str(n).endswith("_pending")]:
-        if isinstance(st.session_state[name], BatchExportBackfill):
-            del st.session_state[name]
-
-
-@st.dialog("Cancel this backfill?", on_dismiss=_forget_pending_cancel)
-def _confirm_cancel(
-    client: PostHogClient, export: BatchExport, backfill: BatchExportBackfill, key: str
-) -> None:
-    progress = backfill.progress
-    done = f"{progress.finished_runs} of {progress.total_runs} runs" if progress else "some runs"
-    st.markdown(
-        f"The backfill of **{plain(export.name)}** for {_span(backfill)} has finished {done}. "
-        "Cancelling stops the remaining runs; what was exported stays."
-    )
-    confirm, keep = st.columns(2)
-    if confirm.button("Cancel backfill", type="primary", key=f"{key}_confirm_cancel"):
-        st.session_state.pop(f"{key}_pending", None)
-        try:
-            client.batch_exports.cancel_backfill(export.id, backfill.id)
-        except PostHogError as exc:
-            st.error(plain(f"Not cancelled: {explain(exc)}"), icon=":material/error:")
-            data.forget_batch_export(client, export.id)
-            return
-        data.forget_batch_export(client, export.id)
-        st.session_state[f"{key}_flash"] = f"Cancelled the backfill for {_span(backfill)}."
-        st.rerun()
-    if keep.button("Keep it running", key=f"{key}_keep"):
-        st.session_state.pop(f"{key}_pending", None)
-        st.rerun()
 
 
 def _zone(export: BatchExport) -> ZoneInfo:
@@ -221,7 +202,13 @@ def _create_form(client: PostHogClient, export: BatchExport, *, key: str) -> Non
     )
     if errors.get("form"):
         st.error(plain(errors["form"]), icon=":material/error:")
-    if not st.button("Start backfill", type="primary", key=f"{key}_go"):
+    if not actions.button(
+        "Start backfill",
+        actions.START_BACKFILL,
+        key=f"{key}_go",
+        type="primary",
+        help="Checks the dates first; nothing is sent while they are wrong.",
+    ):
         return
     found = backfill_problems(
         interval=export.interval,
@@ -233,28 +220,10 @@ def _create_form(client: PostHogClient, export: BatchExport, *, key: str) -> Non
     st.session_state[f"{key}_errors"] = found
     if found:
         st.rerun()
-    try:
-        client.batch_exports.create_backfill(export.id, start_at=start, end_at=end)
-    except ValidationFailed as exc:
-        field = exc.attr if exc.attr in ("start_at", "end_at") else "form"
-        st.session_state[f"{key}_errors"] = {field: exc.detail or str(exc)}
-        st.rerun()
-    except PostHogError as exc:
-        st.session_state[f"{key}_errors"] = {"form": f"Not started: {explain(exc)}"}
-        st.rerun()
-    data.forget_batch_export(client, export.id)
-    span = f"{start or 'the beginning of time'} → {end}"
-    st.session_state[f"{key.removesuffix('_new')}_flash"] = f"Backfill started for {span}."
-    st.rerun()
+    request(
+        client, actions.START_BACKFILL, actions.target(export), start_at=start, end_at=end, form=key
+    )
 
 
 def _aware(day, moment: time | None, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, moment or time(0), zone)
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    export = next(x for x in data.batch_exports(client) if x.name.startswith("BigQuery"))
-    render(client, export, key="example_backfills")

@@ -6,27 +6,26 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components.batch_exports import backfills, test_steps
+from components.batch_exports import actions, backfills, test_steps
 from components.batch_exports import export_form as batch_export_form
 from components.batch_exports import runs as export_runs
 from components.batch_exports import status as export_status
-from components.batch_exports.export_list import destination_label
+from components.batch_exports.fields import destination_label
 from components.shared import data, log_viewer
-from components.shared.detail_page import back_to_list, name_typed
-from components.shared.feedback import explain, show_error
+from components.shared.actions import request
+from components.shared.detail_page import back_to_list
+from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import PostHogClient
+from services.batch_exports import READ_ONLY_TYPES, failed_runs
 from services.batch_exports import export_status as status_of
-from services.batch_exports import failed_runs
 from services.errors import NotFound, PostHogError
 from services.models import BatchExport
-
-PENDING_DELETE = "be_pending_delete"
 
 
 def render(client: PostHogClient, export_id: str, *, key: str = "be_detail") -> None:
     back_to_list("All batch exports", key=f"{key}_back")
-    deleted = st.session_state.get("be_deleted_here", {})
+    deleted = st.session_state.get(actions.DELETED_HERE, {})
     try:
         export = data.batch_export(client, export_id)
     except NotFound:
@@ -48,7 +47,7 @@ def render(client: PostHogClient, export_id: str, *, key: str = "be_detail") -> 
     with logs:
         log_viewer.render_for_export(client, export.id, key=f"{key}_logs")
     with steps:
-        if export.destination.type in ("S3", "Workflows"):
+        if export.destination.type in READ_ONLY_TYPES:
             st.info("PostHog has no checks for this destination type.")
         else:
             test_steps.render_saved(client, export, key=f"{key}_steps")
@@ -56,7 +55,6 @@ def render(client: PostHogClient, export_id: str, *, key: str = "be_detail") -> 
         backfills.render(client, export, key=f"{key}_backfills")
     with danger:
         _danger_zone(client, export, key)
-    export_status.render_feedback(client)
 
 
 def _header(client: PostHogClient, export: BatchExport, key: str) -> None:
@@ -86,44 +84,14 @@ def _header(client: PostHogClient, export: BatchExport, key: str) -> None:
 def _danger_zone(client: PostHogClient, export: BatchExport, key: str) -> None:
     st.markdown(
         "Deleting stops the export's schedule and cancels its running backfills. What it already "
-        "exported stays at the destination. PostHog keeps the record, but the console (and "
-        "PostHog's screens) cannot bring it back."
+        "exported stays at the destination. PostHog keeps the record, but has no restore for "
+        "batch exports: neither the console nor PostHog's screens can bring it back."
     )
-    error = st.session_state.pop("be_delete_error", None)
-    if error:
-        st.error(plain(error), icon=":material/error:")
-    if st.button("Delete export…", key=f"{key}_delete", icon=":material/delete:"):
-        st.session_state[PENDING_DELETE] = export
-    pending = st.session_state.get(PENDING_DELETE)
-    if pending is not None and pending.id == export.id:
-        _confirm_delete(client, pending)
-
-
-def _forget_delete() -> None:
-    st.session_state.pop(PENDING_DELETE, None)
-
-
-@st.dialog("Delete this batch export?", on_dismiss=_forget_delete)
-def _confirm_delete(client: PostHogClient, export: BatchExport) -> None:
-    ready = name_typed(export.name, what="export", key="be_delete_name")
-    if st.button("Delete", type="primary", key="be_confirm_delete", disabled=not ready):
-        _forget_delete()
-        try:
-            client.batch_exports.delete(export.id)
-        except PostHogError as exc:
-            st.session_state["be_delete_error"] = f"Not deleted: {explain(exc)}"
-            data.forget_batch_export(client, export.id)
-            st.rerun()
-        st.session_state.setdefault("be_deleted_here", {})[export.id] = export.name
-        data.forget_batch_export(client, export.id)
-        st.query_params.pop("id", None)
-        st.toast(plain(f"Deleted {export.name}."), icon=":material/delete:")
-        st.rerun()
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    export = next(x for x in data.batch_exports(client) if x.name.startswith("Snowflake"))
-    render(client, export.id, key="example_be_detail")
+    if actions.button(
+        "Delete export…",
+        actions.DELETE,
+        key=f"{key}_delete",
+        icon=":material/delete:",
+        help="Asks for the export's name first.",
+    ):
+        request(client, actions.DELETE, actions.target(export))

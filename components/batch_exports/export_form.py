@@ -15,11 +15,10 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from components.batch_exports import test_steps
-from components.batch_exports.export_list import destination_label
-from components.shared import data
-from components.shared.feedback import explain, field_error, show_error
-from components.shared.text import plain
+from components.batch_exports import actions, test_steps
+from components.batch_exports.fields import INTERVAL_LABELS, destination_label, field_words
+from components.shared.actions import request
+from components.shared.feedback import field_error
 from services import PostHogClient
 from services.batch_exports import (
     DESTINATION_FIELDS,
@@ -27,22 +26,13 @@ from services.batch_exports import (
     INTEGRATION_DESTINATIONS,
     INTERVALS,
     MODELS,
+    READ_ONLY_TYPES,
     ConfigField,
     changes_for,
-    describe_changes,
 )
-from services.errors import PostHogError, ValidationFailed
 from services.models import BatchExport
 
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-INTERVAL_LABELS = {
-    "hour": "Hourly",
-    "day": "Daily",
-    "week": "Weekly",
-    "every 5 minutes": "Every 5 minutes",
-    "every 15 minutes": "Every 15 minutes",
-}
-PENDING_SAVE = "be_pending_save"
 COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "Asia/Tokyo")
 
 
@@ -54,9 +44,12 @@ def _timezones(current: str | None) -> list[str]:
 # --- fields ----------------------------------------------------------------------------------
 
 
-def _config_field(field: ConfigField, stored: Any, *, key: str, editing: bool) -> Any:
+def _config_field(
+    destination_type: str, field: ConfigField, stored: Any, *, key: str, editing: bool
+) -> Any:
     widget = f"{key}_cfg_{field.key}"
-    label = field.label + (" *" if field.required and not (editing and field.secret) else "")
+    label, help_text = field_words(destination_type, field.key)
+    label += " *" if field.required and not (editing and field.secret) else ""
     if field.secret:
         value = st.text_input(
             label,
@@ -72,7 +65,7 @@ def _config_field(field: ConfigField, stored: Any, *, key: str, editing: bool) -
         )
         value = int(value) if value is not None else None
     elif field.kind == "bool":
-        value = st.checkbox(label, value=bool(stored), key=widget, help=field.help or None)
+        value = st.checkbox(label, value=bool(stored), key=widget, help=help_text or None)
     elif field.kind == "choice":
         options = list(field.choices)
         if stored not in options and stored is not None:
@@ -82,9 +75,7 @@ def _config_field(field: ConfigField, stored: Any, *, key: str, editing: bool) -
             label, options, index=index, key=widget, format_func=lambda v: v or "None"
         )
     else:
-        value = st.text_input(
-            label, value=stored or "", key=widget, help=field.help or None
-        ).strip()
+        value = st.text_input(label, value=stored or "", key=widget, help=help_text or None).strip()
     field_error(key, f"config.{field.key}")
     return value
 
@@ -102,7 +93,7 @@ def config_fields(
     for index, field in enumerate(fields):
         with cols[index % 2]:
             values[field.key] = _config_field(
-                field, stored.get(field.key), key=key, editing=editing
+                destination_type, field, stored.get(field.key), key=key, editing=editing
             )
     return values
 
@@ -233,7 +224,8 @@ def problems(
         if editing and field.secret:
             continue
         if field.required and config.get(field.key) in (None, ""):
-            found[f"config.{field.key}"] = f"{field.label} is required."
+            label, _ = field_words(destination_type, field.key)
+            found[f"config.{field.key}"] = f"{label} is required."
     if destination_type == "HTTP" and schedule.get("model") != "events":
         found["model"] = "HTTP destinations export events only."
     start, end = schedule.get("start_at"), schedule.get("end_at")
@@ -255,17 +247,6 @@ def problems(
     if query and not re.match(r"(?is)^\s*select\b", query):
         found["hogql_query"] = "A HogQL query starts with SELECT."
     return found, filters
-
-
-def field_for(error: ValidationFailed) -> str:
-    """Where a PostHog 400 belongs: `destination__config` naming 'bucket_name' → that field."""
-    attr = error.attr or ""
-    if attr.startswith("destination__config"):
-        quoted = re.findall(r"'([a-z_]+)'", error.detail or "")
-        return f"config.{quoted[0]}" if quoted else "config"
-    if attr.startswith("filters"):
-        return "filters"
-    return attr or "form"
 
 
 # --- create --------------------------------------------------------------------------------
@@ -301,55 +282,45 @@ def render_create(client: PostHogClient, *, key: str = "be_create") -> None:
     field_error(key, "form")
     clean = {k: v for k, v in config.items() if v not in (None, "")}
     test, create = st.columns(2)
-    if test.button("Test configuration", key=f"{key}_test", icon=":material/checklist:"):
+    if actions.button(
+        "Test configuration",
+        actions.CHECK_NEW,
+        key=f"{key}_test",
+        where=test,
+        icon=":material/checklist:",
+        help="Runs PostHog's checks on these settings. Nothing is created.",
+    ):
         found, _ = problems(destination_type, name or "unsaved", config, schedule, editing=False)
         found.pop("name", None)
         st.session_state[f"{key}_errors"] = found
         if found:
             st.rerun()
-        st.session_state[f"{key}_testing"] = (destination_type, clean)
-    testing = st.session_state.get(f"{key}_testing")
-    if testing and testing[0] == destination_type:
-        test_steps.run_new(client, destination_type, testing[1], key=f"{key}_steps")
-    if create.button("Create export", type="primary", key=f"{key}_submit"):
+        test_steps.check_new(client, destination_type, clean, name=name, key=f"{key}_steps")
+    if actions.button(
+        "Create export", actions.CREATE, key=f"{key}_submit", where=create, type="primary"
+    ):
         found, filters = problems(destination_type, name, config, schedule, editing=False)
         st.session_state[f"{key}_errors"] = found
         if found:
             st.rerun()
-        export = dict(name=name.strip(), config=clean, filters=filters, running=start_running)
-        _create(client, destination_type, export, schedule, integration, key)
-
-
-def _create(client, destination_type, export, schedule, integration, key) -> None:
-    try:
-        created = client.batch_exports.create(
-            name=export["name"],
+        fields = dict(
+            name=name.strip(),
             destination_type=destination_type,
-            config=export["config"],
+            config=clean,
             interval=schedule["interval"],
             model=schedule["model"],
-            paused=not export["running"],
+            paused=not start_running,
             integration_id=int(integration) if integration is not None else None,
             timezone=schedule["timezone"],
             offset_day=schedule["offset_day"],
             offset_hour=schedule["offset_hour"],
             start_at=schedule["start_at"],
             end_at=schedule["end_at"],
-            filters=export["filters"],
+            filters=filters,
             hogql_query=schedule["hogql_query"] or None,
         )
-    except ValidationFailed as exc:
-        st.session_state[f"{key}_errors"] = {field_for(exc): exc.detail or str(exc)}
-        st.rerun()
-    except PostHogError as exc:
-        show_error(exc)
-        return
-    data.forget_batch_export(client)
-    st.session_state.pop(f"{key}_errors", None)
-    st.session_state.pop(f"{key}_testing", None)
-    st.toast(plain(f"Created {created.name}."), icon=":material/check:")
-    st.query_params["id"] = created.id
-    st.rerun()
+        request(client, actions.CREATE, actions.new_target(name), fields=fields, form=key)
+    test_steps.show_new(client, destination_type, key=f"{key}_steps")
 
 
 # --- edit ------------------------------------------------------------------------------------
@@ -357,7 +328,7 @@ def _create(client, destination_type, export, schedule, integration, key) -> Non
 
 def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_edit") -> None:
     dtype = export.destination.type
-    if dtype in ("S3", "Workflows"):
+    if dtype in READ_ONLY_TYPES:
         why = (
             "Legacy S3 exports can no longer be changed: PostHog accepts only AwsS3 or "
             "S3Compatible now. Create a new export to change the settings."
@@ -369,7 +340,7 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
         return
     version = export.last_updated_at.timestamp() if export.last_updated_at else 0
     form_key = f"{key}_{export.id}_{version:.0f}"  # fields follow the server after a save
-    conflict = st.session_state.pop(f"{key}_conflict", None)
+    conflict = st.session_state.pop(actions.conflict_key(export.id), None)
     if conflict:
         st.warning(
             "Someone changed this export since you opened it, so nothing was saved. The form "
@@ -389,7 +360,13 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
     st.subheader("Schedule", divider="gray", anchor=False)
     schedule = schedule_fields(export, key=form_key)
     field_error(form_key, "form")
-    if st.button("Review and save", type="primary", key=f"{form_key}_save"):
+    if actions.button(
+        "Review and save",
+        actions.EDIT,
+        key=f"{form_key}_save",
+        type="primary",
+        help="Shows what changes before anything is sent.",
+    ):
         found, filters = problems(dtype, name, config, schedule, editing=True)
         st.session_state[f"{form_key}_errors"] = found
         if found:
@@ -401,62 +378,11 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
         if not body:
             st.info("Nothing changed.")
         else:
-            st.session_state[PENDING_SAVE] = (export.id, body, form_key)
-    pending = st.session_state.get(PENDING_SAVE)
-    if pending and pending[0] == export.id and pending[2] == form_key:
-        _confirm_save(client, export, pending[1], form_key, key)
-
-
-def _forget_pending_save() -> None:
-    st.session_state.pop(PENDING_SAVE, None)
-
-
-@st.dialog("Save these changes?", width="large", on_dismiss=_forget_pending_save)
-def _confirm_save(
-    client: PostHogClient, export: BatchExport, body: dict, form_key: str, key: str
-) -> None:
-    st.table(_rows(export, body))
-    if st.button("Save", type="primary", key=f"{form_key}_confirm"):
-        _forget_pending_save()
-        try:
-            current = client.batch_exports.get(export.id)
-        except PostHogError as exc:
-            show_error(exc)
-            return
-        if current.last_updated_at != export.last_updated_at:
-            st.session_state[f"{key}_conflict"] = _rows(export, body)
-            data.forget_batch_export(client, export.id)
-            st.rerun()
-        try:
-            client.batch_exports.update(export.id, body)
-        except ValidationFailed as exc:
-            st.session_state[f"{form_key}_errors"] = {field_for(exc): exc.detail or str(exc)}
-            st.rerun()
-        except PostHogError as exc:
-            st.error(plain(f"Not saved: {explain(exc)}"), icon=":material/error:")
-            data.forget_batch_export(client, export.id)
-            return
-        data.forget_batch_export(client, export.id)
-        st.toast(plain(f"Saved {export.name}."), icon=":material/check:")
-        st.rerun()
-
-
-def _rows(export: BatchExport, body: dict) -> list[dict[str, str]]:
-    return [
-        {"Field": field, "Now": _show(before), "After saving": _show(after)}
-        for field, before, after in describe_changes(export, body)
-    ]
-
-
-def _show(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render_create(get_client(), key="example_be_create")
+            request(
+                client,
+                actions.EDIT,
+                actions.target(export),
+                changes=body,
+                loaded_updated_at=export.last_updated_at,
+                form=form_key,
+            )

@@ -9,31 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from components.batch_exports import status as export_status
+from components.batch_exports.fields import destination_label
 from components.shared import data
 from components.shared.tables import download_csv, pick_row, row_actions
 from services import PostHogClient
 from services.batch_exports import EXPORT_STATES, failed_runs
 from services.batch_exports import export_status as status_of
 from services.models import BatchExport
-
-DESTINATION_LABELS = {
-    "AwsS3": "Amazon S3",
-    "S3Compatible": "S3-compatible",
-    "S3": "S3 (legacy)",
-    "Snowflake": "Snowflake",
-    "Postgres": "Postgres",
-    "Redshift": "Redshift",
-    "BigQuery": "BigQuery",
-    "Databricks": "Databricks",
-    "AzureBlob": "Azure Blob Storage",
-    "HTTP": "HTTP",
-    "NoOp": "No-op (testing)",
-    "Workflows": "Workflows (internal)",
-}
-
-
-def destination_label(destination_type: str) -> str:
-    return DESTINATION_LABELS.get(destination_type, destination_type)
 
 
 def filter_exports(
@@ -141,10 +123,3 @@ def render(client: PostHogClient, *, key: str = "be_list") -> None:
         key=key,
         switch=lambda: export_status.pause_switch(client, export, key=f"{key}_pause"),
     )
-    export_status.render_feedback(client)
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    render(get_client(), key="example_be_list")

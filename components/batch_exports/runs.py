@@ -3,21 +3,23 @@ retry and cancel after confirmation; successes and failures per day from app met
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components.batch_exports import actions
 from components.batch_exports import status as export_status
 from components.batch_exports.backfills import moment
 from components.shared import data
-from components.shared.feedback import explain, show_error
-from components.shared.text import plain
+from components.shared.actions import request
+from components.shared.feedback import show_error
 from services import PostHogClient
 from services.batch_exports import FAILED_RUN, RUNNING
 from services.errors import PostHogError
 from services.models import BatchExport, BatchExportRun
 
-PENDING = "be_pending_run_action"
 CELL_COLOURS = {
     "green": "color: #2e7d32",
     "blue": "color: #1565c0",
@@ -25,7 +27,12 @@ CELL_COLOURS = {
     "red": "color: #c62828; font-weight: 600",
     "gray": "",
 }
-WINDOWS = {"Last 24 hours": "-24h", "Last 7 days": "-7d", "Last 30 days": "-30d"}
+WINDOWS = {
+    "Last 24 hours": timedelta(hours=24),
+    "Last 7 days": timedelta(days=7),
+    "Last 30 days": timedelta(days=30),
+}
+READ_AGAIN_AFTER = timedelta(minutes=1)
 
 
 def to_frame(runs: list[BatchExportRun]) -> pd.DataFrame:
@@ -77,16 +84,17 @@ def render(client: PostHogClient, export: BatchExport, *, key: str = "be_runs") 
         key=f"{key}_status",
         placeholder="Any status",
     )
-    if controls[2].button("Refresh", key=f"{key}_refresh", icon=":material/refresh:"):
-        data.export_runs.clear()
+    refresh = controls[2].button("Refresh", key=f"{key}_refresh", icon=":material/refresh:")
     try:
-        runs = data.export_runs(client, export.id, after=WINDOWS[window], status=tuple(only))
+        runs = data.export_runs(
+            client,
+            export.id,
+            after=_window_start(key, WINDOWS[window], refresh),
+            status=tuple(only),
+        )
     except PostHogError as exc:
         show_error(exc)
         return
-    flash = st.session_state.pop(f"{key}_flash", None)
-    if flash:
-        st.success(plain(flash), icon=":material/check:")
     failed = sum(1 for r in runs if r.status in FAILED_RUN)
     st.caption(f"{len(runs)} runs · {failed} failed")
     if not runs:
@@ -114,6 +122,16 @@ def render(client: PostHogClient, export: BatchExport, *, key: str = "be_runs") 
     _chart(client, export, key)
 
 
+def _window_start(key: str, window: timedelta, refresh: bool) -> str:
+    """The window's start as a moment, so Refresh (or a minute passing) asks PostHog again
+    without clearing any cache: the read is cached per moment."""
+    now = datetime.now(UTC)
+    read_at = st.session_state.get(f"{key}_read_at")
+    if refresh or read_at is None or now - read_at > READ_AGAIN_AFTER:
+        read_at = st.session_state[f"{key}_read_at"] = now
+    return (read_at - window).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def _actions(client: PostHogClient, export: BatchExport, runs: list[BatchExportRun], key) -> None:
     labels = {
         r.id: f"{export_status.run_label(r.status)} · "
@@ -130,54 +148,29 @@ def _actions(client: PostHogClient, export: BatchExport, runs: list[BatchExportR
         placeholder="Pick a run by its interval end",
     )
     run = next((r for r in runs if r.id == chosen), None)
-    if cols[1].button("Retry…", key=f"{key}_retry", disabled=run is None):
-        st.session_state[PENDING] = ("retry", run)
-    if cols[2].button(
-        "Cancel…", key=f"{key}_cancel", disabled=run is None or run.status not in RUNNING
+    if actions.button(
+        "Retry…",
+        actions.RETRY_RUN,
+        key=f"{key}_retry",
+        where=cols[1],
+        disabled=run is None,
+        help="Schedules a new run of the same interval. Asks first.",
     ):
-        st.session_state[PENDING] = ("cancel", run)
-    pending = st.session_state.get(PENDING)
-    if pending is not None:
-        _confirm(client, export, *pending, key=key)
+        _request(client, actions.RETRY_RUN, export, run)
+    if actions.button(
+        "Cancel…",
+        actions.CANCEL_RUN,
+        key=f"{key}_cancel",
+        where=cols[2],
+        disabled=run is None or run.status not in RUNNING,
+        help="Stops a running run. Asks first.",
+    ):
+        _request(client, actions.CANCEL_RUN, export, run)
 
 
-def _forget() -> None:
-    st.session_state.pop(PENDING, None)
-
-
-@st.dialog("Confirm run action", on_dismiss=_forget)
-def _confirm(client: PostHogClient, export: BatchExport, action: str, run, *, key: str) -> None:
+def _request(client: PostHogClient, action, export: BatchExport, run: BatchExportRun) -> None:
     span = f"{run.data_interval_start or 'the beginning'} → {run.data_interval_end}"
-    if action == "retry":
-        st.markdown(
-            f"Schedule a new run of **{plain(export.name)}** for {span}. It uses the current "
-            "settings, so settings changed since then apply."
-        )
-    else:
-        st.markdown(f"Stop the running export of {span}. What was exported stays.")
-    confirm, keep = st.columns(2)
-    if confirm.button(
-        "Retry run" if action == "retry" else "Cancel run", type="primary", key=f"{key}_go"
-    ):
-        _forget()
-        try:
-            if action == "retry":
-                client.batch_exports.retry_run(export.id, run.id)
-            else:
-                client.batch_exports.cancel_run(export.id, run.id)
-        except PostHogError as exc:
-            st.error(plain(f"Nothing was done: {explain(exc)}"), icon=":material/error:")
-            return
-        data.forget_batch_export(client, export.id)
-        st.session_state[f"{key}_flash"] = (
-            "Retry scheduled: follow it on the Backfills tab."
-            if action == "retry"
-            else "Run cancelled."
-        )
-        st.rerun()
-    if keep.button("Close", key=f"{key}_close"):
-        _forget()
-        st.rerun()
+    request(client, action, actions.target(export), run_id=run.id, span=span, status=run.status)
 
 
 def _chart(client: PostHogClient, export: BatchExport, key: str) -> None:
@@ -215,11 +208,3 @@ def _chart(client: PostHogClient, export: BatchExport, key: str) -> None:
         f"Last 30 days: {totals.get('successes', 0):,} runs succeeded, "
         f"{totals.get('failures', 0):,} failed (from PostHog's app metrics)."
     )
-
-
-def example() -> None:
-    from components.shared.connection import get_client
-
-    client = get_client()
-    export = next(x for x in data.batch_exports(client) if x.name.startswith("Snowflake"))
-    render(client, export, key="example_runs")

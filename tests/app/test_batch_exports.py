@@ -3,11 +3,17 @@ editing without losing secrets, create with test steps, backfills, runs, delete.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from components.batch_exports import actions
+from components.batch_exports.fields import field_words
 from emulator.batch_exports import stored_export
+from services.batch_exports import DESTINATION_FIELDS
+from services.journal import Journal
 
 LIST = """
 from components.batch_exports import export_list as batch_export_list
@@ -27,6 +33,9 @@ batch_export_form.render_create(get_client(), key="new")
 """
 
 
+TYPED_NAME = "typed_batch_export.delete"
+
+
 def _export(emulator, prefix: str) -> dict:
     return next(
         x
@@ -41,6 +50,11 @@ def _writes(emulator, method: str | None = None) -> list:
         for r in emulator.requests
         if r.method in ((method,) if method else ("POST", "PATCH", "PUT", "DELETE"))
     ]
+
+
+def _journal() -> list:
+    """This test's journal, newest first."""
+    return Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
 
 
 def _button(at: AppTest, suffix: str):
@@ -186,6 +200,16 @@ def test_create_checks_fields_tests_the_config_then_creates(connect_env, run_scr
     assert len(created) == 1 and created[0].json["paused"] is True
     stored = next(x for x in connect_env.batch_exports.values() if x["name"] == "Warehouse copy")
     assert stored["destination"]["config"]["password"] == "pw-123"
+    created, *checks = _journal()
+    assert [c.outcome for c in checks] == ["tested", "tested"]
+    assert (created.action, created.outcome, created.object_id) == (
+        "Create export",
+        "done",
+        stored["id"],
+    )
+    assert created.changes["config.password"] == "changed"
+    assert created.changes["config.host"] == {"before": None, "after": "db.example.com"}
+    assert "pw-123" not in repr([e.changes for e in _journal()])
     assert at.query_params["id"] == [stored["id"]] or at.query_params["id"] == stored["id"]
 
 
@@ -221,7 +245,7 @@ def test_backfill_is_created_shows_progress_and_is_cancelled(connect_env, run_sc
         "start_at": (today - timedelta(days=30)).isoformat(),
         "end_at": today.isoformat(),
     }
-    assert any("Backfill started" in s.value for s in at.success)
+    assert any("Backfill started" in t.value for t in at.toast)
     table = next(d.value for d in at.dataframe if "Progress" in d.value.columns)
     mine = table[table["Runs"].str.endswith("of 30")]
     assert len(mine) == 1 and mine.iloc[0]["Status"] in ("↻ Running", "↻ Starting")
@@ -229,9 +253,14 @@ def test_backfill_is_created_shows_progress_and_is_cancelled(connect_env, run_sc
     at.selectbox(key="be_detail_backfills_pick").select(new_id).run()
     _button(at, "be_detail_backfills_cancel").click().run()
     assert not [r for r in _writes(connect_env) if r.path.endswith("/cancel/")]
-    _button(at, "be_detail_backfills_confirm_cancel").click().run()
+    assert "of 30 runs" in _text(at)
+    _button(at, "be_confirm_cancel_backfill").click().run()
     assert connect_env.backfills[new_id]["status"] == "Cancelled"
-    assert any("Cancelled the backfill" in s.value for s in at.success)
+    assert any("Cancelled the backfill" in t.value for t in at.toast)
+    started, cancelled = reversed(_journal())
+    assert (started.action, started.outcome) == ("Start backfill", "done")
+    assert (cancelled.action, cancelled.outcome) == ("Cancel backfill", "done")
+    assert cancelled.path.endswith(f"/backfills/{new_id}/cancel/")
 
 
 def test_saved_export_checks_run_with_stored_secrets(connect_env, run_script):
@@ -241,6 +270,10 @@ def test_saved_export_checks_run_with_stored_secrets(connect_env, run_script):
     assert sum("Passed" in s.value for s in at.success) == 3
     sent = [r.json for r in _writes(connect_env) if r.path.endswith("/run_test_step/")]
     assert len(sent) == 3 and all(body["destination"]["config"] == {} for body in sent)
+    [entry] = _journal()  # one entry for the three checks, which change nothing
+    assert (entry.action, entry.outcome) == ("Check export", "tested")
+    assert entry.path.endswith(f"/{export['id']}/run_test_step/")
+    assert any("3 of 3 checks passed" in t.value for t in at.toast)
 
 
 def test_retry_a_run_after_confirmation(connect_env, run_script):
@@ -250,19 +283,206 @@ def test_retry_a_run_after_confirmation(connect_env, run_script):
     at.selectbox(key="be_detail_runs_pick").select(failed["id"]).run()
     _button(at, "be_detail_runs_retry").click().run()
     assert not _writes(connect_env)
-    _button(at, "be_detail_runs_go").click().run()
+    assert "It uses the current settings" in _text(at)
+    _button(at, "be_confirm_retry_run").click().run()
     retry = _writes(connect_env, "POST")
     assert len(retry) == 1 and retry[0].path.endswith(f"/runs/{failed['id']}/retry/")
-    assert any("Retry scheduled" in s.value for s in at.success)
+    assert any("Retry scheduled" in t.value for t in at.toast)
+    [entry] = _journal()
+    assert (entry.action, entry.outcome, entry.method) == ("Retry run", "done", "POST")
 
 
-def test_delete_needs_the_name_and_sends_delete(connect_env, run_script):
+def test_delete_needs_the_typed_name_says_it_cannot_be_undone_and_sends_delete(
+    connect_env, run_script
+):
     export = _export(connect_env, "MinIO")
     at = run_script(DETAIL, export_id=export["id"])
     _button(at, "be_detail_delete").click().run()
-    confirm = _button(at, "be_confirm_delete")
-    assert confirm.disabled
-    at.text_input(key="be_delete_name").input("MinIO on-prem").run()
+    assert "no restore for batch exports" in _text(at)
+    assert _button(at, "be_confirm_delete").disabled
+    at.text_input(key=TYPED_NAME).input("MinIO").run()  # not the whole name
+    assert _button(at, "be_confirm_delete").disabled
+    assert not _writes(connect_env)
+    at.text_input(key=TYPED_NAME).input(export["name"]).run()
     _button(at, "be_confirm_delete").click().run()
+    assert not at.exception
     assert [r.method for r in _writes(connect_env)] == ["DELETE"]
     assert connect_env.batch_exports[export["id"]]["deleted"] is True
+    assert any(f"Deleted {export['name']}" in t.value for t in at.toast)
+    [entry] = _journal()
+    assert (entry.action, entry.outcome, entry.method) == ("Delete export", "done", "DELETE")
+    assert entry.action_key == actions.DELETE.key and actions.DELETE.undo is None
+
+
+# --- the journal, undo, conflicts, refusals and audit mode ----------------------------------
+
+JOURNAL_PAGE = """
+from components.console import journal
+from components.shared.connection import get_client
+journal.render(get_client())
+"""
+
+
+def test_pause_and_resume_from_the_list_each_write_one_journal_row(connect_env, run_script):
+    export = _export(connect_env, "Events to S3")
+    at = run_script(LIST)
+    at.text_input(key="be_list_search").input("events to s3 data").run()
+    at.toggle[0].set_value(False).run()
+    assert not _writes(connect_env) and not _journal()  # nothing before the answer
+    _button(at, "be_confirm_pause").click().run()
+    assert not at.exception
+    [paused] = _journal()
+    assert (paused.outcome, paused.user, paused.action) == ("done", "local", "Pause export")
+    assert paused.changes == {"paused": {"before": False, "after": True}}
+    assert (paused.resource, paused.object_id) == ("batch_export", export["id"])
+    assert paused.method == "POST" and paused.path.endswith(f"/{export['id']}/pause/")
+    assert at.toggle[0].value is False  # the switch follows the server
+    at.toggle[0].set_value(True).run()
+    # paused a moment ago: no interval was missed, so no backfill is offered
+    assert not [c for c in at.checkbox if c.key == "be_resume_backfill"]
+    assert "nothing to backfill" in _text(at)
+    _button(at, "be_confirm_resume").click().run()
+    resumed, _ = _journal()
+    assert (resumed.outcome, resumed.action) == ("done", "Resume export")
+    assert resumed.changes == {"paused": {"before": True, "after": False}}
+    assert _writes(connect_env)[-1].json == {"backfill": False}
+    assert connect_env.batch_exports[export["id"]]["paused"] is False
+
+
+def test_undo_of_a_pause_from_the_journal_resumes_and_is_journaled(connect_env, run_script):
+    export = _export(connect_env, "Events to S3")
+    at = run_script(DETAIL, export_id=export["id"])
+    at.toggle[0].set_value(False).run()
+    _button(at, "be_confirm_pause").click().run()
+    [paused] = _journal()
+    at = run_script(JOURNAL_PAGE)
+    _button(at, "journal_undo").click().run()
+    assert "will run again" in _text(at)  # the resume question, built without the object
+    _button(at, "be_confirm_resume").click().run()
+    assert not at.exception
+    assert connect_env.batch_exports[export["id"]]["paused"] is False
+    undo, _ = _journal()
+    assert (undo.action, undo.outcome, undo.undoes) == ("Resume export", "done", paused.id)
+
+
+def test_an_edit_journals_a_replaced_secret_as_changed_and_stores_no_secret_value(
+    connect_env, run_script, own_journal
+):
+    export = _export(connect_env, "Postgres analytics")
+    secret = "n3w-Pa55word-that-must-stay-secret"
+    at = run_script(DETAIL, export_id=export["id"])
+    next(t for t in at.text_input if t.key.endswith("_cfg_password")).input(secret).run()
+    next(t for t in at.text_input if t.key.endswith("_cfg_table_name")).input("events_v2").run()
+    _button(at, "_save").click().run()
+    review = " ".join(str(t.value) for t in at.table)
+    assert "(new secret)" in review and secret not in review
+    _button(at, "be_save_confirm").click().run()
+    assert not at.exception
+    [patch] = _writes(connect_env, "PATCH")
+    assert patch.json == {
+        "destination": {
+            "type": "Postgres",
+            "config": {"password": secret, "table_name": "events_v2"},
+        }
+    }
+    [entry] = _journal()
+    assert (entry.action, entry.outcome, entry.method) == ("Edit export", "done", "PATCH")
+    assert entry.changes["config.password"] == "changed"
+    assert entry.changes["config.user"] == "kept"  # left blank: PostHog keeps the stored one
+    assert entry.changes["config.table_name"]["after"] == "events_v2"
+    database = Path(own_journal.removeprefix("sqlite:///"))
+    files = list(database.parent.glob(database.name + "*"))  # the file and its WAL
+    assert database in files
+    assert not any(secret.encode() in f.read_bytes() for f in files)
+    assert stored_export(connect_env, export["id"])["destination"]["config"]["password"] == secret
+
+
+def test_a_save_after_someone_else_changed_the_export_is_refused_and_nothing_is_patched(
+    connect_env, run_script, client
+):
+    export = _export(connect_env, "Postgres analytics")
+    at = run_script(DETAIL, export_id=export["id"])
+    name = next(t for t in at.text_input if t.key.endswith("_name") and t.value == export["name"])
+    name.input("My new name").run()
+    _button(at, "_save").click().run()
+    client.batch_exports.update(export["id"], {"name": "Their new name"})  # someone else
+    patches_before = len(_writes(connect_env, "PATCH"))
+    _button(at, "be_save_confirm").click().run()
+    assert not at.exception
+    assert len(_writes(connect_env, "PATCH")) == patches_before
+    assert connect_env.batch_exports[export["id"]]["name"] == "Their new name"
+    assert any("changed in PostHog" in e.value for e in at.error)
+    assert any("your changes were" in w.value for w in at.warning)
+    assert any("My new name" in str(t.value) for t in at.table)
+    assert at.header[0].value == "Their new name"  # the form now shows their version
+    [entry] = _journal()
+    assert (entry.action, entry.outcome) == ("Edit export", "refused")
+    assert "changed in PostHog" in entry.reason and entry.method is None
+
+
+def test_too_many_running_backfills_is_explained_and_journaled_as_refused(connect_env, run_script):
+    connect_env.max_concurrent_backfills = 1  # BigQuery marketing's backfill is running
+    export = _export(connect_env, "Postgres analytics")
+    at = run_script(DETAIL, export_id=export["id"])
+    _button(at, "be_detail_backfills_new_go").click().run()
+    message = " ".join(e.value for e in at.error)
+    assert "already has 1" in message and "Backfills tab" in message
+    [entry] = _journal()
+    assert (entry.action, entry.outcome) == ("Start backfill", "refused")
+
+
+def test_audit_mode_disables_every_write_control_and_sends_nothing(connect_env, run_script):
+    export = _export(connect_env, "BigQuery marketing")  # a running run and backfill
+    at = run_script(DETAIL, export_id=export["id"], audit_mode=True)
+    running = next(r for r in connect_env.export_runs[export["id"]] if r["status"] == "Running")
+    at.selectbox(key="be_detail_runs_pick").select(running["id"]).run()
+    assert not at.exception
+    controls = [
+        at.toggle[0],
+        _button(at, "_save"),
+        _button(at, "be_detail_delete"),
+        _button(at, "be_detail_backfills_new_go"),
+        _button(at, "be_detail_backfills_cancel"),
+        _button(at, "be_detail_runs_retry"),
+        _button(at, "be_detail_runs_cancel"),
+        _button(at, "be_detail_steps_run"),
+    ]
+    for control in controls:
+        assert control.disabled, control.key
+        assert control.help.startswith("Audit mode is on"), control.key
+    at = run_script(CREATE, audit_mode=True)
+    for key in ("new_test", "new_submit"):
+        assert _button(at, key).disabled and "Audit mode is on" in _button(at, key).help
+    at = run_script(LIST, audit_mode=True)
+    at.text_input(key="be_list_search").input("bigquery").run()
+    assert at.toggle[0].disabled and "Audit mode is on" in at.toggle[0].help
+    assert not _writes(connect_env) and not _journal()
+
+
+def test_status_badges_and_run_labels_name_every_status(run_script):
+    at = run_script(
+        """
+import streamlit as st
+from components.batch_exports import status
+for name in status.EXPORT_BADGES:
+    status.badge(name)
+st.write(" | ".join(status.run_label(s) for s in status.RUN_BADGES))
+"""
+    )
+    assert not at.exception
+    *badges, labels = [m.value for m in at.markdown]
+    assert badges == [":green-badge[Active]", ":gray-badge[Paused]", ":gray-badge[Ended]"]
+    assert "✕ Failed (will retry)" in labels and "✕ Failed (billing limit)" in labels
+    assert "✓ Completed" in labels and "■ Cancelled" in labels
+
+
+def test_every_destination_field_has_words_on_screen(connect_env, run_script):
+    at = run_script(CREATE)
+    for destination in DESTINATION_FIELDS:
+        at.selectbox(key="new_type").select(destination).run()
+        labels = [w.label.removesuffix(" *") for w in (*at.text_input, *at.number_input)]
+        labels += [w.label for w in (*at.checkbox, *at.selectbox)]
+        shown = {f.key for f in DESTINATION_FIELDS[destination]} & set(labels)
+        assert not shown, f"{destination} shows raw keys {shown}"
+        for field in DESTINATION_FIELDS[destination]:
+            assert field_words(destination, field.key)[0] in labels

@@ -82,7 +82,7 @@ def test_a_backfill_is_created_shows_progress_and_is_cancelled(
     wait_for_app(page)
     main.get_by_role("button", name="Start backfill").click()
     wait_for_app(page)
-    expect(main).to_contain_text("Backfill started")
+    expect(page.get_by_test_id("stToast")).to_contain_text("Backfill started")
     created = [w for w in _writes(emu, export["id"]) if w.path.endswith("/backfills/")]
     assert created and created[0].json == {
         "start_at": (today - timedelta(days=30)).isoformat(),
@@ -96,7 +96,7 @@ def test_a_backfill_is_created_shows_progress_and_is_cancelled(
     expect(dialog).to_contain_text("of 30 runs")
     dialog.get_by_role("button", name="Cancel backfill").click()
     wait_for_app(page)
-    expect(main).to_contain_text("Cancelled the backfill")
+    expect(page.get_by_test_id("stToast").last).to_contain_text("Cancelled the backfill")
     mine = [b for b in emu.backfills.values() if b["batch_export"] == export["id"]]
     assert [b["status"] for b in mine if b["created_at"].date() == today] == ["Cancelled"]
 

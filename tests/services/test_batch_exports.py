@@ -11,15 +11,21 @@ from services import errors as e
 from services.batch_exports import (
     backfill_problems,
     changes_for,
-    describe_changes,
     export_status,
     failed_runs,
+    field_changes,
     missed_while_paused,
+    new_export_body,
+    run_in_order,
 )
 
 
 def _export(client, name_prefix: str):
     return next(x for x in client.batch_exports.list() if x.name.startswith(name_prefix))
+
+
+def _backfill(client, export_id: str, backfill_id: str):
+    return next(b for b in client.batch_exports.backfills(export_id) if b.id == backfill_id)
 
 
 def _last_body(emulator, method: str, path_part: str):
@@ -124,13 +130,70 @@ def test_a_replaced_secret_and_a_changed_field_are_merged(client, emulator):
     assert body == {
         "destination": {"type": "Postgres", "config": {"password": "n3w", "table_name": "ev2"}}
     }
-    rows = describe_changes(export, body)
-    assert ("config.password", "(stored secret)", "(new secret)") in rows
-    assert "n3w" not in repr(rows)
+    changes = field_changes(export, body)
+    assert changes["config.password"] == "changed" and changes["config.user"] == "kept"
+    assert changes["config.table_name"] == {"before": "events", "after": "ev2"}
+    assert "n3w" not in repr(changes)
     client.batch_exports.update(export.id, body)
     stored = stored_export(emulator, export.id)["destination"]["config"]
     assert stored["password"] == "n3w" and stored["user"] == "exporter"
     assert stored["table_name"] == "ev2" and stored["host"].startswith("analytics-db")
+
+
+def test_update_if_unchanged_refuses_when_the_export_moved_since_it_was_loaded(client, emulator):
+    loaded = _export(client, "Postgres analytics")
+    client.batch_exports.update(loaded.id, {"name": "Renamed by someone else"})
+    patches = sum(r.method == "PATCH" for r in emulator.requests)
+    with pytest.raises(e.Conflict) as err:
+        client.batch_exports.update_if_unchanged(
+            loaded.id, changes={"name": "Mine"}, loaded_updated_at=loaded.last_updated_at
+        )
+    assert sum(r.method == "PATCH" for r in emulator.requests) == patches  # nothing sent
+    assert "changed in PostHog" in str(err.value)
+    assert err.value.current.name == "Renamed by someone else"
+    fresh = client.batch_exports.get(loaded.id)
+    saved = client.batch_exports.update_if_unchanged(
+        loaded.id, changes={"name": "Mine"}, loaded_updated_at=fresh.last_updated_at
+    )
+    assert saved.name == "Mine" and _last_body(emulator, "PATCH", loaded.id) == {"name": "Mine"}
+
+
+def test_a_new_export_changes_record_secrets_it_sets_only_as_changed():
+    body = new_export_body(
+        name="Warehouse",
+        destination_type="Postgres",
+        config={"host": "db", "port": 5432, "user": "u", "password": "pw"},
+        interval="day",
+        offset_hour=None,
+    )
+    assert "offset_hour" not in body
+    changes = field_changes(None, body)
+    assert changes["name"] == {"before": None, "after": "Warehouse"}
+    assert changes["destination"] == {"before": None, "after": "Postgres"}
+    assert changes["config.port"] == {"before": None, "after": 5432}
+    assert changes["config.user"] == changes["config.password"] == "changed"
+    assert "pw" not in repr(changes) and "'u'" not in repr(changes)
+
+
+def test_checks_run_in_order_and_stop_at_the_first_failure(client):
+    config = {"host": "wrong-host.example.com", "port": 5432, "database": "d", "schema": "s"}
+    config |= {"table_name": "t", "user": "u"}
+    names = [s.name for s in client.batch_exports.test_steps("Postgres")]
+    results = run_in_order(
+        names,
+        lambda step: client.batch_exports.run_new_test_step(
+            step=step, destination_type="Postgres", config=config
+        ),
+    )
+    assert [r.status for r in results] == ["Failed"] + ["Skipped"] * (len(names) - 1)
+    assert "host" in results[0].message
+    with pytest.raises(e.ValidationFailed):  # refused at once: nothing was checked
+        run_in_order(
+            names,
+            lambda step: client.batch_exports.run_new_test_step(
+                step=step, destination_type="", config={}
+            ),
+        )
 
 
 def test_destination_type_cannot_change(client):
@@ -207,7 +270,7 @@ def test_logs_and_runs(client, emulator):
     assert [r.created_at for r in runs] == sorted((r.created_at for r in runs), reverse=True)
     failed = client.batch_exports.runs(export.id, status=["Failed"])
     assert failed and all(r.status == "Failed" for r in failed)
-    run_logs = client.batch_exports.run_logs(export.id, failed[0].id, limit=50)
+    run_logs = client.batch_exports.logs(export.id, instance_id=failed[0].id, limit=50)
     assert run_logs.entries and {x.instance_id for x in run_logs.entries} == {failed[0].id}
 
 
@@ -221,7 +284,7 @@ def test_retry_and_cancel_runs(client):
     client.batch_exports.cancel_run(export.id, running.id)
     assert client.batch_exports.runs(export.id)[0].status == "Cancelled"
     backfill_id = client.batch_exports.retry_run(export.id, done.id)
-    assert client.batch_exports.get_backfill(export.id, backfill_id).progress.total_runs == 1
+    assert _backfill(client, export.id, backfill_id).progress.total_runs == 1
 
 
 def test_backfill_rules_before_sending():
@@ -266,10 +329,10 @@ def test_backfills_create_progress_cancel_and_server_rules(client, emulator):
         "start_at": (today - timedelta(days=20)).isoformat(),
         "end_at": today.isoformat(),
     }
-    backfill = client.batch_exports.get_backfill(export.id, backfill_id)
+    backfill = _backfill(client, export.id, backfill_id)
     assert backfill.is_running and backfill.progress.total_runs == 20
     client.batch_exports.cancel_backfill(export.id, backfill_id)
-    assert client.batch_exports.get_backfill(export.id, backfill_id).status == "Cancelled"
+    assert _backfill(client, export.id, backfill_id).status == "Cancelled"
     with pytest.raises(e.ValidationFailed, match="Cancelled"):
         client.batch_exports.cancel_backfill(export.id, backfill_id)
 
