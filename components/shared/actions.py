@@ -318,9 +318,9 @@ def _failed(action: Action, target: Target, params: dict) -> str:
 def _text(template: Text, action: Action, target: Target, params: dict, result: Any) -> str:
     if callable(template):
         return template(target, params, result)
-    return template.format(
-        name=target.name, words=action.words, words_lower=action.words.lower(), **params
-    )
+    # the target's own fields win over a param of the same name
+    fields = {**params, "name": target.name, "words": action.words}
+    return template.format(words_lower=action.words.lower(), **fields)
 
 
 # --- the outcome message and the pending question ---------------------------------------------
