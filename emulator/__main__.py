@@ -46,6 +46,11 @@ def main() -> None:
         )
     emu.start()
     print(f"PostHog emulator on {emu.url} — project {emu.project_id} — demo key {emu.demo_key}")
+    print(
+        f"other keys: read-only {emu.readonly_key}, project 1 only {emu.scoped_key}, "
+        f"every scope but query:read {emu.no_query_key}",
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)

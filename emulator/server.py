@@ -23,20 +23,21 @@ from emulator.errors import ApiError
 DEMO_KEY = "phx_demo_console_key"
 READONLY_KEY = "phx_demo_readonly_key"
 SCOPED_KEY = "phx_demo_project1_only_key"
-READ_SCOPES = {
-    f"{obj}:read"
-    for obj in (
-        "hog_function",
-        "batch_export",
-        "insight",
-        "dashboard",
-        "plugin",
-        "sharing_configuration",
-        "activity_log",
-        "project",
-        "user",
-    )
-}
+NO_QUERY_KEY = "phx_demo_no_query_key"
+SCOPE_OBJECTS = (
+    "hog_function",
+    "batch_export",
+    "insight",
+    "dashboard",
+    "plugin",
+    "sharing_configuration",
+    "activity_log",
+    "project",
+    "user",
+)
+READ_SCOPES = {f"{obj}:read" for obj in (*SCOPE_OBJECTS, "query")}
+# every scope but `query:read`, to exercise the console's fallback from the query API
+NO_QUERY_SCOPES = {f"{obj}:write" for obj in SCOPE_OBJECTS}
 # Custom actions PostHog maps to a scope; any other custom action refuses scoped keys.
 ACTION_SCOPES = {
     "logs": "read",
@@ -80,11 +81,14 @@ class Emulator:
         self.seed = seed
         self.rate_limits = rate_limits
         self.demo_key, self.readonly_key, self.scoped_key = demo_key, READONLY_KEY, SCOPED_KEY
+        self.no_query_key = NO_QUERY_KEY
+        self.query_offset_allowed = True  # False: newest PostHog's 400 on OFFSET (query.py)
         self.project_id = 1
         self.keys = {
             demo_key: Key(None),
             READONLY_KEY: Key(READ_SCOPES),
             SCOPED_KEY: Key({"*"}, {1}),
+            NO_QUERY_KEY: Key(NO_QUERY_SCOPES),
         }
         self.requests: list[RecordedRequest] = []
         self._faults: list[dict] = []
@@ -380,6 +384,10 @@ class _Handler(BaseHTTPRequestHandler):
             from emulator import analytics
 
             return analytics.handle(self, method, team, rest, query, body, key)
+        if rest[0] == "query":
+            from emulator import query as hogql
+
+            return hogql.handle(self, method, team, rest, body, key)
         raise ApiError.not_found()
 
     def _page(self, items: list, query: dict) -> dict:

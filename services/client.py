@@ -16,6 +16,7 @@ from services.dashboards import Dashboards
 from services.hog_functions import HogFunctions
 from services.insights import Insights
 from services.projects import Projects, Users
+from services.query import Query
 from services.templates import HogFunctionTemplates
 from services.transport import Transport
 
@@ -64,6 +65,7 @@ class PostHogClient:
             self.app_metrics = AppMetricsApi(self.transport, base)
             self.insights = Insights(self.transport, base)
             self.dashboards = Dashboards(self.transport, base)
+            self.query = Query(self.transport, base)
 
     @property
     def fingerprint(self) -> str:
@@ -79,6 +81,7 @@ class PostHogClient:
             "app_metrics",
             "insights",
             "dashboards",
+            "query",
         ):
             raise AttributeError(f"{name} needs a project: create the client with project_id")
         raise AttributeError(name)

@@ -1,0 +1,281 @@
+"""The query API: one HogQL query instead of one request per object (posthog-api.md §7).
+
+client.query.hog_function_totals(days=7)   # {function_id: {"succeeded": 7396, ...}}
+client.query.hog_function_daily(days=7)    # the fleet's daily series by metric name
+client.query.fleet_totals(days=7, fallback=lambda: client.query.per_function_totals(ids))
+
+PostHog's own UI reads hog function metrics this way: `app_metrics` holds what
+`/hog_functions/{id}/metrics/` serves, for every function of the project. The key needs the
+`query:read` scope; without it PostHog answers 403 and `MissingScope` is raised, and
+`fleet_totals` falls back to one `/metrics/totals/` request per function.
+
+Quirks handled here: a SELECT without LIMIT returns only 100 rows, so every query sends its
+own LIMIT (PostHog caps it at 50,000). With an explicit LIMIT PostHog leaves `hasMore` null,
+so a page as long as the LIMIT (or `hasMore: true`) is taken to mean more rows may follow,
+and the next page is read by keyset (`WHERE` past the last row), not OFFSET: newest PostHog
+refuses OFFSET on personal-API-key queries. Metrics of soft-deleted functions are still in
+`app_metrics`: join the totals with the function list.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from services import errors
+from services.concurrency import DEFAULT_WORKERS, fetch_concurrently
+from services.hog_functions import HogFunctions
+from services.models import PostHogModel
+from services.ratelimit import bucket_for, limiter_for
+from services.transport import RETRYABLE_READ_STATUSES, Transport
+
+MAX_ROWS = 50_000  # PostHog's cap on an explicit LIMIT (MAX_SELECT_RETURNED_ROWS)
+MAX_DAYS = 90  # PostHog keeps app_metrics rows 90 days
+NO_QUERY_SCOPE_REASON = (
+    "This API key lacks the `query:read` scope, so the totals were read one function at a "
+    "time. A key with `query:read` makes this much faster: create one in PostHog → Settings → "
+    "Personal API keys."
+)
+Totals = dict[str, dict[str, int]]
+
+
+class HogQLResponse(PostHogModel):
+    """PostHog's (Cached)HogQLQueryResponse: rows are arrays in `columns` order."""
+
+    columns: list[Any] = Field(default_factory=list)
+    types: list[Any] = Field(default_factory=list)
+    results: list[list[Any]] = Field(default_factory=list)
+    has_more: bool | None = Field(default=None, alias="hasMore")
+    limit: int | None = None
+    offset: int | None = None
+    hogql: str | None = None
+    is_cached: bool | None = None
+    timings: list[dict[str, Any]] | None = None
+
+    @field_validator("columns", "types", "results", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Each row as {column: value}."""
+        names = [str(name) for name in self.columns]
+        return [dict(zip(names, row, strict=False)) for row in self.results]
+
+
+@dataclass(frozen=True)
+class FleetDaily:
+    """The fleet's metrics per day: `series[name][i]` is the total of `days[i]` (zero-filled)."""
+
+    days: list[date]
+    series: dict[str, list[int]]
+
+    def total(self, name: str) -> int:
+        return sum(self.series.get(name, []))
+
+
+@dataclass(frozen=True)
+class FleetTotals:
+    """Totals by function and metric name, with where they came from.
+
+    `source` is "query" (one request) or "per_function" (one request per function); `reason`
+    says in plain words why the fallback was used (None when it was not); `failed` holds the
+    functions whose own totals could not be read in the fallback."""
+
+    totals: Totals
+    source: Literal["query", "per_function"]
+    reason: str | None = None
+    failed: dict[str, Exception] = field(default_factory=dict)
+
+
+class Query:
+    def __init__(self, transport: Transport, base: str):
+        self._t = transport
+        self._base = base
+        self._path = f"{base}/query/"
+
+    # --- one query ---------------------------------------------------------------------
+
+    def hogql(self, sql: str, *, name: str | None = None) -> HogQLResponse:
+        """Run one HogQL query. Send a LIMIT: without one PostHog returns only 100 rows."""
+        body: dict[str, Any] = {"query": {"kind": "HogQLQuery", "query": sql}}
+        if name:
+            body["name"] = name
+        return HogQLResponse.model_validate(_post_read(self._t, self._path, body) or {})
+
+    # --- hog function metrics ----------------------------------------------------------
+
+    def hog_function_totals(self, *, days: int = 7, page_size: int = MAX_ROWS) -> Totals:
+        """{function_id: {metric_name: total}} over the last `days` days for every hog
+        function with metrics (soft-deleted ones included), counted from the hour that
+        contains now − `days` days, as `/metrics/totals/?after=-{days}d` counts. One request
+        unless the project has more than `page_size` function × metric rows."""
+        window = _window(days)
+        page_size = max(1, min(int(page_size), MAX_ROWS))
+        totals: Totals = {}
+        after: tuple[str, str] | None = None
+        while True:
+            keyset = ""
+            if after is not None:
+                last_id, last_name = (_hogql_string(value) for value in after)
+                keyset = (
+                    f"\n  AND (app_source_id > {last_id}"
+                    f" OR (app_source_id = {last_id} AND metric_name > {last_name}))"
+                )
+            page = self.hogql(
+                "SELECT app_source_id, metric_name, sum(count) AS total\n"
+                "FROM app_metrics\n"
+                f"WHERE app_source = 'hog_function' AND {window}{keyset}\n"
+                "GROUP BY app_source_id, metric_name\n"
+                "ORDER BY app_source_id, metric_name\n"
+                f"LIMIT {page_size}",
+                name="hog function totals",
+            )
+            rows = page.rows()
+            for row in rows:
+                names = totals.setdefault(str(row["app_source_id"]), {})
+                names[str(row["metric_name"])] = int(row.get("total") or 0)
+            if not rows or not (page.has_more or len(rows) >= page_size):
+                return totals
+            after = (str(rows[-1]["app_source_id"]), str(rows[-1]["metric_name"]))
+
+    def hog_function_daily(self, *, days: int = 7) -> FleetDaily:
+        """The fleet's totals per day and metric name over the same window as
+        `hog_function_totals` (the first day is partial), every day from the window's first
+        to today, zero-filled."""
+        page = self.hogql(
+            "SELECT toStartOfDay(timestamp) AS day, metric_name, sum(count) AS total\n"
+            "FROM app_metrics\n"
+            f"WHERE app_source = 'hog_function' AND {_window(days)}\n"
+            "GROUP BY day, metric_name\n"
+            "ORDER BY day, metric_name\n"
+            f"LIMIT {MAX_ROWS}",
+            name="hog function daily",
+        )
+        by_day: dict[date, dict[str, int]] = {}
+        for row in page.rows():
+            day = _day(row["day"])
+            names = by_day.setdefault(day, {})
+            names[str(row["metric_name"])] = names.get(str(row["metric_name"]), 0) + int(
+                row.get("total") or 0
+            )
+        now = datetime.now(UTC)
+        first = min([(now - timedelta(days=days)).date(), *by_day])
+        last = max([now.date(), *by_day])
+        labels = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        names = sorted({name for values in by_day.values() for name in values})
+        series = {name: [by_day.get(day, {}).get(name, 0) for day in labels] for name in names}
+        return FleetDaily(days=labels, series=series)
+
+    def per_function_totals(
+        self,
+        function_ids: Iterable[str],
+        *,
+        days: int = 7,
+        on_progress: Callable[[int, int], None] | None = None,
+        max_workers: int = DEFAULT_WORKERS,
+    ) -> dict[str, dict[str, int] | Exception]:
+        """The fallback: one `/metrics/totals/?breakdown_by=name` per function, concurrently
+        and within the key's rate limit; a failure is returned in place of its totals."""
+        _window(days)
+        hog_functions = HogFunctions(self._t, self._base)
+
+        def read(function_id: str) -> dict[str, int]:
+            return hog_functions.metrics_totals(function_id, after=f"-{days}d", breakdown_by="name")
+
+        return fetch_concurrently(
+            function_ids, read, max_workers=max_workers, on_progress=on_progress
+        )
+
+    def fleet_totals(
+        self,
+        *,
+        days: int = 7,
+        fallback: Callable[[], Mapping[str, Mapping[str, int] | Exception]] | None = None,
+    ) -> FleetTotals:
+        """Totals in one query; when that fails and `fallback` is given (typically
+        `lambda: client.query.per_function_totals(ids, on_progress=...)`), its totals, with
+        the reason in plain words. Without a fallback the query's error is raised."""
+        try:
+            return FleetTotals(self.hog_function_totals(days=days), source="query")
+        except errors.MissingScope as exc:
+            if fallback is None:
+                raise
+            reason = NO_QUERY_SCOPE_REASON if exc.scope == "query:read" else _failed_reason(exc)
+        except errors.PostHogError as exc:
+            if fallback is None:
+                raise
+            reason = _failed_reason(exc)
+        totals: Totals = {}
+        failed: dict[str, Exception] = {}
+        for function_id, value in fallback().items():
+            if isinstance(value, Exception):
+                failed[function_id] = value
+            else:
+                totals[function_id] = {name: int(total) for name, total in value.items()}
+        return FleetTotals(totals, source="per_function", reason=reason, failed=failed)
+
+
+def _failed_reason(exc: Exception) -> str:
+    return (
+        f"PostHog's query API did not answer the one-request read ({exc}), so the totals "
+        "were read one function at a time."
+    )
+
+
+def _window(days: int) -> str:
+    days = int(days)
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be between 1 and {MAX_DAYS} (PostHog keeps 90 days)")
+    return f"timestamp >= toStartOfHour(now() - INTERVAL {days} DAY)"
+
+
+def _hogql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).replace("Z", "+00:00")
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        return date.fromisoformat(text[:10])
+
+
+def _post_read(transport: Transport, path: str, body: Any) -> Any:
+    """POST a query. A query is a read sent as POST, so unlike `Transport.write` it runs in
+    audit mode, is never reported to the write listeners (the journal), and is retried like a
+    read: on 429 within the transport's wait limit, on 502/503/504 and on connection errors."""
+    url = transport._url(path)
+    limiter = limiter_for(transport.key_fingerprint, bucket_for(path))
+    attempt = 0
+    while True:
+        limiter.acquire()
+        try:
+            return transport._send("POST", url, path, None, body, True).data
+        except errors.PostHogError as exc:
+            exc.method = ""  # a read: no "may or may not have been applied"
+            if isinstance(exc, errors.RateLimited):
+                wait = exc.wait_seconds if exc.wait_seconds is not None else 60.0
+                limiter.pause(wait)
+                if attempt >= transport.max_retries or wait > transport.max_rate_limit_wait:
+                    raise
+                transport._sleep(wait)
+            elif isinstance(exc, errors.ConnectionFailed) or (
+                isinstance(exc, errors.ServerError) and exc.status in RETRYABLE_READ_STATUSES
+            ):
+                if attempt >= transport.max_retries:
+                    raise
+                transport._sleep(transport.backoff * (2**attempt) * (1 + random.random() / 4))
+            else:
+                raise
+        attempt += 1
