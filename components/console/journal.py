@@ -17,6 +17,7 @@ from components.hog_functions import actions as _hog_function_actions  # noqa: F
 from components.insights import actions as _insight_actions  # noqa: F401
 from components.shared.actions import (
     ACTIONS,
+    LINKS,
     Target,
     blocked_reason,
     identity,
@@ -83,7 +84,7 @@ def render(client: PostHogClient, *, key: str = "journal") -> None:
     picked = _pick(frame, key=key)
     if picked is not None:
         entry = next(e for e in entries if e.id == picked)
-        _undo_panel(client, entry, entry.id in undone, key=key)
+        _entry_panel(client, entry, entry.id in undone, key=key)
 
 
 def _unavailable(exc: JournalUnavailable) -> None:
@@ -138,6 +139,7 @@ def _frame(entries: list[Entry], undone: set[int]) -> pd.DataFrame:
         rows.append(
             {
                 "id": e.id,
+                "Entry": f"#{e.id}",
                 "When": e.at.strftime("%Y-%m-%d %H:%M:%S UTC") if e.at else "",
                 "User": e.user,
                 "Action": e.action,
@@ -174,9 +176,22 @@ def undo_of(entry: Entry) -> str | None:
     return action.undo
 
 
-def _undo_panel(client: PostHogClient, entry: Entry, was_undone: bool, *, key: str) -> None:
-    with st.container(border=True, key=f"{key}_undo_panel"):
-        st.markdown(f"**#{entry.id}** {plain(entry.action)}: {plain(entry.object_name or '')}")
+def _entry_panel(client: PostHogClient, entry: Entry, was_undone: bool, *, key: str) -> None:
+    """Under the table, the picked entry: a way to its object, and its Undo."""
+    with st.container(border=True, key=f"{key}_entry"):
+        head, open_ = st.columns([5, 2], vertical_alignment="center")
+        head.markdown(f"**#{entry.id}** {plain(entry.action)}: {plain(entry.object_name or '')}")
+        page = LINKS.get(entry.resource)
+        if (
+            page
+            and entry.object_id
+            and open_.button(
+                f"Open {RESOURCE_WORDS.get(entry.resource, entry.resource).lower()}",
+                key=f"{key}_open",
+                icon=":material/open_in_new:",
+            )
+        ):
+            st.switch_page(f"pages/{page}.py", query_params={"id": entry.object_id})
         reverse = undo_of(entry)
         if reverse is None:
             st.caption("This entry cannot be undone from the console.")

@@ -1,0 +1,75 @@
+"""The journal as an operator uses it, in headless Chromium against `streamlit run app.py`
+connected to an emulator: a disable from the list shows on /journal, and Undo there enables
+the function again."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from services.journal import Journal
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _journal(server) -> Journal:
+    """The server's own journal (tests/e2e/conftest.py gives each server one)."""
+    return Journal(f"sqlite:///{ROOT}/test-artifacts/journal-{server.port}.db")
+
+
+def _csv(page, main) -> list[dict]:
+    with page.expect_download() as download:
+        main.get_by_role("button", name="Download CSV").click()
+    return list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+
+
+def test_disable_then_undo_from_the_journal(server, emu, page, wait_for_app, searchable_function):
+    target = searchable_function(emu, enabled=True, type="destination")
+    page.goto(server.url)
+    wait_for_app(page)
+    search = page.locator("input[aria-label='Search']")
+    search.fill(target["name"])
+    search.press("Enter")
+    wait_for_app(page)
+    actions = page.locator(".st-key-hf_list_actions")
+    actions.get_by_role("switch", name="Enabled").click(force=True)
+    wait_for_app(page)
+    page.get_by_role("dialog").get_by_role("button", name="Disable").click()
+    wait_for_app(page)
+    assert emu.stored_hog_function(target["id"])["enabled"] is False
+
+    page.goto(f"{server.url}/journal")
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Journal")).to_be_visible()
+    rows = _csv(page, main)  # the table is drawn on a canvas: read its rows from its CSV
+    assert [(r["User"], r["Action"], r["Name"], r["Outcome"]) for r in rows] == [
+        ("local", "Disable function", target["name"], "done")
+    ]
+    assert rows[0]["Object"] == f"/hog-functions?id={target['id']}"
+    entry = page.locator(".st-key-journal_entry")  # the only row is picked by itself
+    expect(entry).to_contain_text(target["name"])
+
+    entry.get_by_role("button", name="Undo: Enable function").click()
+    wait_for_app(page)
+    assert emu.stored_hog_function(target["id"])["enabled"] is True
+    undo, disable = _journal(server).entries()
+    assert (disable.outcome, disable.user) == ("done", "local")
+    assert (undo.action_key, undo.outcome, undo.undoes) == (
+        "hog_function.enable",
+        "done",
+        disable.id,
+    )
+    assert [r["Outcome"] for r in _csv(page, main)] == ["done", "done (undone)"]
+    expect(entry).to_contain_text(f"#{disable.id}")  # still the undone entry, not the new row
+    expect(entry.get_by_role("button", name="Undo: Enable function")).to_be_disabled()
+
+    entry.get_by_role("button", name="Open hog function").click()
+    wait_for_app(page)
+    assert f"/hog-functions?id={target['id']}" in page.url
+    expect(
+        page.get_by_test_id("stMain").get_by_role("heading", name=target["name"])
+    ).to_be_visible()
