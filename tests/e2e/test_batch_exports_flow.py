@@ -39,8 +39,10 @@ def test_pause_and_unpause_and_the_server_agrees(server, emu, page, wait_for_app
     dialog.get_by_role("button", name="Pause").click()
     wait_for_app(page)
     assert emu.batch_exports[export["id"]]["paused"] is True
-    expect(main.get_by_role("switch", name="Running")).not_to_be_checked()
-    main.get_by_role("switch", name="Running").click(force=True)
+    switch = main.get_by_role("switch", name="Running")
+    expect(switch).to_have_count(1)  # the switch of the version before the pause is gone
+    expect(switch).not_to_be_checked()
+    switch.click(force=True)
     wait_for_app(page)
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("missed while paused")
@@ -50,7 +52,8 @@ def test_pause_and_unpause_and_the_server_agrees(server, emu, page, wait_for_app
     writes = _writes(emu, export["id"])
     assert [w.path.rsplit("/", 2)[-2] for w in writes] == ["pause", "unpause"]
     assert writes[1].json == {"backfill": False}
-    expect(main.get_by_role("switch", name="Running")).to_be_checked()
+    expect(switch).to_have_count(1)
+    expect(switch).to_be_checked()
 
 
 def test_backfill_ending_before_it_starts_is_refused_and_nothing_is_sent(
