@@ -31,6 +31,26 @@ def _journal() -> Journal:
     return Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"])
 
 
+def _record(
+    host: str, outcome: str, reason: str | None = None, *, url: str | None = None, **fields
+) -> int:
+    """A journal entry as the runner leaves it (a disable unless told otherwise), in this
+    test's journal or the one at `url`."""
+    values = {
+        "user": "local",
+        "project_id": "1",
+        "action": "Disable function",
+        "action_key": "hog_function.disable",
+        "resource": "hog_function",
+        **fields,
+    }
+    book = Journal(url) if url else _journal()
+    entry_id = book.begin(Entry(host=host, **values))
+    book.complete(entry_id, outcome=outcome, reason=reason)
+    book.dispose()
+    return entry_id
+
+
 def _patches(emulator) -> list:
     return [r for r in emulator.requests if r.method == "PATCH"]
 
@@ -182,6 +202,7 @@ def test_undo_from_the_journal_re_enables_and_journals_the_undo(connect_env, run
     first = _journal().entries()[0]
 
     page = run_script(JOURNAL)
+    assert page.button(key="journal_open").label == "Open hog function"
     undo = page.button(key="journal_undo")
     assert undo.label == "Undo: Enable function" and not undo.disabled
     connect_env.clear_requests()
@@ -223,33 +244,14 @@ def test_undo_from_the_journal_re_enables_and_journals_the_undo(connect_env, run
 def test_undo_is_refused_for_another_project_and_absent_for_a_refused_write(
     connect_env, run_script
 ):
-    book = _journal()
-    elsewhere = book.begin(
-        Entry(
-            user="local",
-            host="https://eu.posthog.com",
-            project_id="1",
-            action="Disable function",
-            action_key="hog_function.disable",
-            resource="hog_function",
-            object_id="abc",
-            object_name="Far away",
-        )
+    elsewhere = _record("https://eu.posthog.com", "done", object_id="abc", object_name="Far away")
+    refused = _record(
+        connect_env.url,
+        "refused",
+        "Needs the hog_function:write scope.",
+        object_id="def",
+        object_name="Refused one",
     )
-    book.complete(elsewhere, outcome="done")
-    refused = book.begin(
-        Entry(
-            user="local",
-            host=connect_env.url,
-            project_id="1",
-            action="Disable function",
-            action_key="hog_function.disable",
-            resource="hog_function",
-            object_id="def",
-            object_name="Refused one",
-        )
-    )
-    book.complete(refused, outcome="refused", reason="Needs the hog_function:write scope.")
     page = run_script(JOURNAL)
     _select_entry(page, elsewhere)
     undo = page.button(key="journal_undo")
@@ -265,18 +267,7 @@ def test_undo_is_refused_for_another_project_and_absent_for_a_refused_write(
 
 def _read_only_sqlite(tmp_path) -> str:
     path = tmp_path / "kept.sqlite3"
-    book = Journal(f"sqlite:///{path}")
-    book.begin(
-        Entry(
-            user="local",
-            host="h",
-            project_id="1",
-            action="Enable function",
-            action_key="hog_function.enable",
-            resource="hog_function",
-        )
-    )
-    book.dispose()
+    _record("h", "done", url=f"sqlite:///{path}")
     # SQLite's read-only open: root ignores file modes, this works for everyone
     return f"sqlite:///file:{path}?mode=ro&uri=true"
 
@@ -313,30 +304,25 @@ def test_a_journal_that_cannot_be_written_stops_the_write_before_posthog(
 
 
 def _seed_page(host: str) -> dict[str, int]:
-    book = _journal()
     rows = [
         ("ana", "hog_function", "Disable function", "hog_function.disable", "f-1", "done"),
         ("bo", "batch_export", "Pause export", "batch_export.pause", "e-2", "refused"),
         ("ana", "insight", "Rename insight", "insight.update", "17", "unknown"),
         ("cy", "dashboard", "Pin dashboard", "dashboard.pin", "5", "done"),
     ]
-    ids = {}
-    for user, resource, words, key, object_id, outcome in rows:
-        entry_id = book.begin(
-            Entry(
-                user=user,
-                host=host,
-                project_id="1",
-                action=words,
-                action_key=key,
-                resource=resource,
-                object_id=object_id,
-                object_name=f"{resource} {object_id}",
-            )
+    return {
+        object_id: _record(
+            host,
+            outcome,
+            user=user,
+            resource=resource,
+            action=words,
+            action_key=key,
+            object_id=object_id,
+            object_name=f"{resource} {object_id}",
         )
-        book.complete(entry_id, outcome=outcome)
-        ids[object_id] = entry_id
-    return ids
+        for user, resource, words, key, object_id, outcome in rows
+    }
 
 
 def test_the_page_filters_links_each_entry_offers_csv_and_says_where_it_is_kept(
