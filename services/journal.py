@@ -64,7 +64,7 @@ class _Row(_Base):
     resource: Mapped[str] = mapped_column(String(60), index=True)
     object_id: Mapped[str | None] = mapped_column(String(200))
     object_name: Mapped[str | None] = mapped_column(Text)
-    method: Mapped[str | None] = mapped_column(String(10))
+    method: Mapped[str | None] = mapped_column(Text)  # "PATCH; POST" when it sent several
     path: Mapped[str | None] = mapped_column(Text)
     changes: Mapped[Any] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(20), index=True)

@@ -99,6 +99,16 @@ def test_an_entry_is_pending_until_completed_and_keeps_every_field(book):
     assert done.at == pending.at  # completing does not move the entry in time
 
 
+def test_an_action_that_sent_several_requests_records_them_all(book):
+    """The runner joins every method and path an action sent; PostgreSQL enforces lengths."""
+    entry_id = book.begin(_entry(action="Remove tile", object_name="x" * 5000))
+    methods = "PATCH; POST; DELETE; PUT"
+    paths = "; ".join(f"/api/projects/1/dashboards/{n}/tiles/{n * 7}/" for n in range(40))
+    book.complete(entry_id, outcome="done", method=methods, path=paths)
+    entry = book.get(entry_id)
+    assert (entry.method, entry.path, len(entry.object_name)) == (methods, paths, 5000)
+
+
 @pytest.mark.parametrize("outcome", ["refused", "unknown", "tested"])
 def test_every_ending_is_recorded_with_its_reason(book, outcome):
     entry_id = book.begin(_entry())
