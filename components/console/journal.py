@@ -30,6 +30,7 @@ from services import PostHogClient
 from services.journal import OUTCOMES, Entry, JournalUnavailable
 from services.roles import Role
 
+SHOWN = 1000  # entries read per page run (and in its CSV)
 RESOURCE_WORDS = {
     "hog_function": "Hog function",
     "batch_export": "Batch export",
@@ -71,6 +72,7 @@ def render(client: PostHogClient, *, key: str = "journal") -> None:
             outcomes=chosen_outcomes,
             since=since,
             until=until,
+            limit=SHOWN,
         )
         undone = book.undone([e.id for e in entries])
     except JournalUnavailable as exc:
@@ -79,6 +81,8 @@ def render(client: PostHogClient, *, key: str = "journal") -> None:
     if not entries:
         st.info("No change matches these filters.")
         return
+    if len(entries) == SHOWN:
+        st.caption(f"The newest {SHOWN:,} matching changes; narrow the filters to see older ones.")
     frame = _frame(entries, undone)
     download_csv(st, frame.drop(columns=["id"]), file_name="journal.csv", key=f"{key}_csv")
     picked = _pick(frame, key=key)

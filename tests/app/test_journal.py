@@ -365,3 +365,14 @@ def test_the_page_filters_links_each_entry_offers_csv_and_says_where_it_is_kept(
     assert "No change matches" in page.info[0].value
     page.date_input(key="journal_dates").set_value((today, today)).run()
     assert len(_table(page)) == 4
+
+
+def test_the_page_says_when_it_shows_only_the_newest_entries(connect_env, run_script, monkeypatch):
+    monkeypatch.setattr("components.console.journal.SHOWN", 3)
+    ids = _seed_page(connect_env.url)
+    page = run_script(JOURNAL)
+    assert list(_table(page)["id"]) == [ids["5"], ids["17"], ids["e-2"]]
+    assert "newest 3 matching changes" in " ".join(c.value for c in page.caption)
+    page.multiselect(key="journal_user").set_value(["ana"]).run()
+    assert len(_table(page)) == 2
+    assert "newest" not in " ".join(c.value for c in page.caption)
