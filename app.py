@@ -46,5 +46,6 @@ page = st.navigation(PAGES)
 render_audit_mode()  # before the client, which follows it
 client = get_client()
 render_connection(current_connection(), client)
-actions.render(client)  # the last write's outcome, and any question waiting for an answer
+actions.show_outcome()  # what the last write did, above the page
 page.run()
+actions.ask_pending(client)  # a question waiting for an answer, drawn after the page

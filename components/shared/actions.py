@@ -1,5 +1,6 @@
 """The one write path: every change the console sends is an `Action` declared once, and
-`request` is the one runner that executes it.
+`request` is the one runner that executes it. app.py calls `show_outcome()` before each page
+and `ask_pending(client)` after it.
 
 A resource's `actions.py` declares its actions: the operator's words, the question asked
 first, the service call, the cached reads it makes stale, the least role, and its undo.
@@ -342,10 +343,9 @@ def show_outcome() -> None:
         st.toast(plain(message), icon=":material/check:")
 
 
-def render(client: PostHogClient) -> None:
-    """Once per page run: the last outcome, and the question of an action waiting for an
-    answer. app.py calls this before the page."""
-    show_outcome()
+def ask_pending(client: PostHogClient) -> None:
+    """Once per page run, after the page (so the page does not shift when it closes): the
+    question of an action waiting for an answer."""
     pending: _Pending | None = st.session_state.get(PENDING)
     if pending is None:
         return

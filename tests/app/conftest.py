@@ -45,11 +45,15 @@ def app():
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
 
 
-# What app.py does before every page: the last action's outcome and any pending question.
-RUNNER = """
+# What app.py does around every page: the last action's outcome before it, and any pending
+# question after it.
+BEFORE = """
 from components.shared import actions as _actions
 from components.shared.connection import get_client as _get_client
-_actions.render(_get_client())
+_actions.show_outcome()
+"""
+AFTER = """
+_actions.ask_pending(_get_client())
 """
 
 
@@ -58,7 +62,7 @@ def run_script():
     """Run a small script (usually one component) with session state set first."""
 
     def run(script: str, **state) -> AppTest:
-        at = AppTest.from_string(RUNNER + script, default_timeout=60)
+        at = AppTest.from_string(BEFORE + script + AFTER, default_timeout=60)
         for name, value in state.items():
             at.session_state[name] = value
         return at.run()
