@@ -7,9 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components.analytics.actions import SHARING, missing_sharing_scope, refusal
-from components.insights.controls import write_button
 from components.shared import data
-from components.shared.actions import Target, request
+from components.shared.actions import Target, request, write_button
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services import PostHogClient
@@ -43,7 +42,7 @@ def render(client: PostHogClient, kind: str, object_id: int, name: str) -> None:
 
 def _button(client: PostHogClient, where, action, target: Target, label: str, key: str) -> None:
     if write_button(
-        where, action, label, key=f"{key}_{target.resource}_{target.id}", help="Asks first."
+        label, action, key=f"{key}_{target.resource}_{target.id}", help="Asks first.", where=where
     ):
         request(client, action, target)
 

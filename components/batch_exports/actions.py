@@ -11,7 +11,7 @@ import streamlit as st
 
 from components.batch_exports.fields import change_rows
 from components.shared import data
-from components.shared.actions import Action, Confirm, Target, blocked_reason, declare
+from components.shared.actions import Action, Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services.batch_exports import (
@@ -38,28 +38,6 @@ def target(export: BatchExport) -> Target:
 def new_target(name: str) -> Target:
     """A batch export that does not exist yet (create, check new settings)."""
     return Target("batch_export", None, name.strip() or "new export")
-
-
-def button(
-    label: str,
-    action: Action,
-    *,
-    key: str,
-    help: str | None = None,
-    disabled: bool = False,
-    where: Any = st,
-    **kwargs: Any,
-) -> bool:
-    """A control that runs `action`: disabled, with the reason as its help, when this session
-    may not run it (audit mode, role), so nobody confirms a question only to be refused."""
-    blocked = blocked_reason(action)
-    return where.button(
-        label,
-        key=key,
-        disabled=disabled or blocked is not None,
-        help=blocked or help,
-        **kwargs,
-    )
 
 
 def conflict_key(export_id: str) -> str:

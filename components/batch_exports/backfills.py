@@ -12,7 +12,7 @@ import streamlit as st
 from components.batch_exports import actions
 from components.batch_exports import status as export_status
 from components.shared import data
-from components.shared.actions import request
+from components.shared.actions import request, write_button
 from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import PostHogClient
@@ -129,7 +129,7 @@ def _cancel_controls(
         key=f"{key}_pick",
         placeholder="Pick a running backfill",
     )
-    if actions.button(
+    if write_button(
         "Cancel backfill…",
         actions.CANCEL_BACKFILL,
         key=f"{key}_cancel",
@@ -202,7 +202,7 @@ def _create_form(client: PostHogClient, export: BatchExport, *, key: str) -> Non
     )
     if errors.get("form"):
         st.error(plain(errors["form"]), icon=":material/error:")
-    if not actions.button(
+    if not write_button(
         "Start backfill",
         actions.START_BACKFILL,
         key=f"{key}_go",

@@ -12,7 +12,7 @@ from components.batch_exports import runs as export_runs
 from components.batch_exports import status as export_status
 from components.batch_exports.fields import destination_label
 from components.shared import data, log_viewer
-from components.shared.actions import request
+from components.shared.actions import request, write_button
 from components.shared.detail_page import back_to_list
 from components.shared.feedback import show_error
 from components.shared.text import plain
@@ -87,7 +87,7 @@ def _danger_zone(client: PostHogClient, export: BatchExport, key: str) -> None:
         "exported stays at the destination. PostHog keeps the record, but has no restore for "
         "batch exports: neither the console nor PostHog's screens can bring it back."
     )
-    if actions.button(
+    if write_button(
         "Delete export…",
         actions.DELETE,
         key=f"{key}_delete",

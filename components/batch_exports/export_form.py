@@ -17,7 +17,7 @@ import streamlit as st
 
 from components.batch_exports import actions, test_steps
 from components.batch_exports.fields import INTERVAL_LABELS, destination_label, field_words
-from components.shared.actions import request
+from components.shared.actions import request, write_button
 from components.shared.feedback import field_error
 from services import PostHogClient
 from services.batch_exports import (
@@ -282,7 +282,7 @@ def render_create(client: PostHogClient, *, key: str = "be_create") -> None:
     field_error(key, "form")
     clean = {k: v for k, v in config.items() if v not in (None, "")}
     test, create = st.columns(2)
-    if actions.button(
+    if write_button(
         "Test configuration",
         actions.CHECK_NEW,
         key=f"{key}_test",
@@ -296,7 +296,7 @@ def render_create(client: PostHogClient, *, key: str = "be_create") -> None:
         if found:
             st.rerun()
         test_steps.check_new(client, destination_type, clean, name=name, key=f"{key}_steps")
-    if actions.button(
+    if write_button(
         "Create export", actions.CREATE, key=f"{key}_submit", where=create, type="primary"
     ):
         found, filters = problems(destination_type, name, config, schedule, editing=False)
@@ -360,7 +360,7 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
     st.subheader("Schedule", divider="gray", anchor=False)
     schedule = schedule_fields(export, key=form_key)
     field_error(form_key, "form")
-    if actions.button(
+    if write_button(
         "Review and save",
         actions.EDIT,
         key=f"{form_key}_save",

@@ -13,7 +13,7 @@ from components.batch_exports import actions
 from components.batch_exports import status as export_status
 from components.batch_exports.backfills import moment
 from components.shared import data
-from components.shared.actions import request
+from components.shared.actions import request, write_button
 from components.shared.feedback import show_error
 from services import PostHogClient
 from services.batch_exports import FAILED_RUN, RUNNING
@@ -148,7 +148,7 @@ def _actions(client: PostHogClient, export: BatchExport, runs: list[BatchExportR
         placeholder="Pick a run by its interval end",
     )
     run = next((r for r in runs if r.id == chosen), None)
-    if actions.button(
+    if write_button(
         "Retry…",
         actions.RETRY_RUN,
         key=f"{key}_retry",
@@ -157,7 +157,7 @@ def _actions(client: PostHogClient, export: BatchExport, runs: list[BatchExportR
         help="Schedules a new run of the same interval. Asks first.",
     ):
         _request(client, actions.RETRY_RUN, export, run)
-    if actions.button(
+    if write_button(
         "Cancel…",
         actions.CANCEL_RUN,
         key=f"{key}_cancel",

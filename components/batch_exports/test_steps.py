@@ -12,7 +12,7 @@ import streamlit as st
 
 from components.batch_exports import actions
 from components.shared import data
-from components.shared.actions import Action, Target, request
+from components.shared.actions import Action, Target, request, write_button
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services import PostHogClient
@@ -112,7 +112,7 @@ def render_saved(client: PostHogClient, export: BatchExport, *, key: str = "be_s
     st.caption(
         "Runs PostHog's checks against the saved settings, step by step. Nothing is exported."
     )
-    if actions.button(
+    if write_button(
         "Run checks",
         actions.CHECK,
         key=f"{key}_run",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.shared.actions import Action, Confirm, Target, blocked_reason, declare
+from components.shared.actions import Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services.analytics_models import (
@@ -39,19 +39,10 @@ def target(dashboard: Dashboard) -> Target:
     return Target("dashboard", dashboard.id, dashboard.display_name, dashboard)
 
 
-def blocked(action: Action, dashboard: Dashboard | None = None) -> str | None:
-    """Why a control of `action` is disabled: audit mode or the role first, then a dashboard
-    this key's user may only view."""
-    reason = blocked_reason(action)
-    if reason is None and dashboard is not None and not dashboard.can_edit:
-        reason = VIEW_ONLY
-    return reason
-
-
-def button(where, label: str, action: Action, *, help: str | None = None, dashboard=None, **kw):
-    """A button that runs (or asks for) `action`, disabled with the reason as its help."""
-    reason = blocked(action, dashboard)
-    return where.button(label, disabled=reason is not None, help=reason or help, **kw)
+def view_only(dashboard: Dashboard | None) -> str | None:
+    """Why a write control of this dashboard is disabled beyond audit mode and the role: the
+    key's user may only view it."""
+    return VIEW_ONLY if dashboard is not None and not dashboard.can_edit else None
 
 
 def refusal(error: Exception) -> str:

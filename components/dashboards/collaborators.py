@@ -11,7 +11,7 @@ import streamlit as st
 from components.dashboards import actions
 from components.dashboards.actions import refusal
 from components.shared import data
-from components.shared.actions import request
+from components.shared.actions import request, write_button
 from components.shared.text import plain
 from services import PostHogClient
 from services.analytics_models import EVERYONE_CAN_EDIT, Collaborator, Dashboard
@@ -107,13 +107,13 @@ def _add(client: PostHogClient, dashboard: Dashboard, current: list[Collaborator
         key=f"{key}_{dashboard.id}_level",
         help="PostHog only lets you invite editors: everyone in the project can view.",
     )
-    if actions.button(
-        add,
+    if write_button(
         "Add collaborator",
         actions.ADD_COLLABORATOR,
         key=f"{key}_{dashboard.id}_add",
         icon=":material/person_add:",
         help="They can edit at once; the Journal can take it back.",
+        where=add,
     ):
         who = actions.collaborator(by_uuid[chosen])
         request(client, actions.ADD_COLLABORATOR, actions.target(dashboard), **who)
@@ -130,13 +130,13 @@ def _remove(
         format_func=lambda u: _label(by_uuid[u].user),
         key=f"{key}_{dashboard.id}_remove_user",
     )
-    if actions.button(
-        remove,
+    if write_button(
         "Remove…",
         actions.REMOVE_COLLABORATOR,
         key=f"{key}_{dashboard.id}_remove",
         icon=":material/person_remove:",
         help="Asks first.",
+        where=remove,
     ):
         who = actions.collaborator(by_uuid[chosen].user, by_uuid[chosen].level)
         request(client, actions.REMOVE_COLLABORATOR, actions.target(dashboard), **who)

@@ -12,7 +12,7 @@ from components.analytics import sharing
 from components.dashboards import actions, collaborators
 from components.dashboards.dashboard_list import restore_button, restriction_short
 from components.shared import data
-from components.shared.actions import request
+from components.shared.actions import blocked_reason, request, write_button
 from components.shared.detail_page import back_to_list
 from components.shared.feedback import field_error, show_error
 from components.shared.text import plain
@@ -116,8 +116,12 @@ def render_edit(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash
         "touched from here. If someone changed it in PostHog since it was loaded, nothing is "
         "saved and you are asked to reload."
     )
-    if actions.button(
-        st, "Save changes", actions.EDIT, dashboard=dashboard, type="primary", key=f"{field}_save"
+    if write_button(
+        "Save changes",
+        actions.EDIT,
+        why_not=actions.view_only(dashboard),
+        type="primary",
+        key=f"{field}_save",
     ):
         edited = {
             "name": name.strip(),
@@ -171,7 +175,7 @@ def render_restriction(
 ) -> None:
     levels = [EVERYONE_CAN_EDIT, ONLY_COLLABORATORS_CAN_EDIT]
     widget = f"{key}_{dashboard.id}_{dashboard.restriction_level}"
-    reason = actions.blocked(actions.SET_RESTRICTION)
+    reason = blocked_reason(actions.SET_RESTRICTION)
     chosen = st.radio(
         "Who can edit",
         levels,
@@ -188,8 +192,7 @@ def render_restriction(
     owner = dashboard.created_by.display_name if dashboard.created_by else "its owner"
     st.caption(f"Only the owner ({plain(owner)}) and project admins can change this.")
     if chosen != dashboard.restriction_level:
-        actions.button(
-            st,
+        write_button(
             "Change who can edit",
             actions.SET_RESTRICTION,
             type="primary",
@@ -236,14 +239,14 @@ def render_tiles(client: PostHogClient, dashboard: Dashboard, *, key: str = "das
         shown, remove = st.columns([8, 2], vertical_alignment="center")
         with shown:
             _tile(dashboard, tile)
-        if actions.button(
-            remove,
+        if write_button(
             "Remove…",
             actions.REMOVE_TILE,
-            dashboard=dashboard,
+            why_not=actions.view_only(dashboard),
             key=f"{key}_{tile.id}_remove_tile",
             icon=":material/remove_circle_outline:",
             help="Asks first.",
+            where=remove,
         ):
             request(
                 client,
@@ -281,11 +284,10 @@ def _danger_zone(client: PostHogClient, dashboard: Dashboard, key: str) -> None:
         "page, from this page's link while this browser session lasts, or with Undo on the "
         "Journal page."
     )
-    if actions.button(
-        st,
+    if write_button(
         "Delete dashboard…",
         actions.DELETE,
-        dashboard=dashboard,
+        why_not=actions.view_only(dashboard),
         key=f"{key}_delete",
         icon=":material/delete:",
         help="Asks for its name first.",

@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.dashboards import actions
 from components.shared import data
-from components.shared.actions import Target, request
+from components.shared.actions import Target, request, write_button
 from components.shared.feedback import field_error
 from services import PostHogClient
 from services.analytics_models import (
@@ -54,7 +54,7 @@ def render_create(client: PostHogClient, *, key: str = "dash_create") -> None:
     field_error(key, "restriction_level")
     pinned = st.checkbox("Pinned", key=f"{key}_pinned")
     field_error(key, "form")
-    if actions.button(st, "Create dashboard", actions.CREATE, type="primary", key=f"{key}_submit"):
+    if write_button("Create dashboard", actions.CREATE, type="primary", key=f"{key}_submit"):
         found = {}
         if not name.strip():
             found["name"] = "Give the dashboard a name."

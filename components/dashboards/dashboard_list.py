@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.dashboards import actions
 from components.shared import data
-from components.shared.actions import Target, request
+from components.shared.actions import Target, blocked_reason, request, write_button
 from components.shared.tables import download_csv, pick_row, row_actions
 from components.shared.text import plain
 from services import PostHogClient
@@ -137,7 +137,8 @@ def _pin_changed(client: PostHogClient, dashboard: Dashboard, widget: str) -> No
 def pin_switch(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_pin") -> None:
     """Pin or unpin at once (pinning hides nothing and is undone the same way)."""
     widget = f"{key}_{dashboard.id}_{dashboard.pinned}"
-    reason = actions.blocked(actions.UNPIN if dashboard.pinned else actions.PIN, dashboard)
+    action = actions.UNPIN if dashboard.pinned else actions.PIN
+    reason = blocked_reason(action) or actions.view_only(dashboard)
     st.toggle(
         "Pinned",
         value=dashboard.pinned,
@@ -163,12 +164,12 @@ def render_deleted_here(client: PostHogClient, *, key: str = "dash_deleted") -> 
 
 
 def restore_button(client: PostHogClient, dashboard_id: int, name: str, *, key: str, where=st):
-    if actions.button(
-        where,
+    if write_button(
         "Restore",
         actions.RESTORE,
         key=key,
         icon=":material/restore:",
         help="Brings it back with its tiles, and the insights deleted with it.",
+        where=where,
     ):
         request(client, actions.RESTORE, Target("dashboard", dashboard_id, name))

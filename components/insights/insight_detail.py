@@ -13,11 +13,10 @@ import streamlit as st
 from components.analytics import sharing
 from components.insights import actions, controls
 from components.insights import activity as insight_activity
-from components.insights.controls import write_button
 from components.insights.insight_form import known_tags
 from components.insights.insight_list import type_label
 from components.shared import data
-from components.shared.actions import Target, request
+from components.shared.actions import Target, request, write_button
 from components.shared.detail_page import back_to_list
 from components.shared.feedback import field_error, show_error
 from components.shared.text import plain
@@ -102,9 +101,8 @@ def _header(client: PostHogClient, insight: Insight, key: str) -> None:
     with viewed:
         controls.favorite(client, insight, key=key)
         if write_button(
-            st,
-            actions.MARK_VIEWED,
             "Mark as viewed",
+            actions.MARK_VIEWED,
             key=f"{key}_viewed",
             icon=":material/visibility:",
             help="Record that you viewed it now (PostHog's Last viewed, and the unused audit).",
@@ -158,9 +156,8 @@ def _edit(client: PostHogClient, insight: Insight, key: str) -> None:
     )
     field_error(form, "form")
     if write_button(
-        st,
-        actions.EDIT,
         "Save changes",
+        actions.EDIT,
         type="primary",
         key=f"{form}_save",
         help="Sends only the fields you changed.",
@@ -200,11 +197,11 @@ def _membership(
             label, remove = st.columns([6, 2], vertical_alignment="center")
             label.markdown(plain(actions.dashboard_name(names, dashboard_id)))
             if write_button(
-                remove,
-                actions.REMOVE_FROM_DASHBOARD,
                 "Remove…",
+                actions.REMOVE_FROM_DASHBOARD,
                 key=f"{key}_remove_{dashboard_id}",
                 help="Asks first; the insight itself is kept.",
+                where=remove,
             ):
                 request(
                     client,
@@ -223,7 +220,7 @@ def _membership(
         key=f"{key}_add_choice",
     )
     if write_button(
-        add, actions.ADD_TO_DASHBOARD, "Add", key=f"{key}_add", disabled=chosen is None
+        "Add", actions.ADD_TO_DASHBOARD, key=f"{key}_add", disabled=chosen is None, where=add
     ):
         request(
             client,
@@ -290,11 +287,11 @@ def _status(client: PostHogClient, insight: Insight, key: str) -> None:
                 return
             st.rerun()
         if write_button(
-            cancel,
-            actions.CANCEL_QUERY,
             "Cancel running query",
+            actions.CANCEL_QUERY,
             key=f"{key}_cancel",
             type="primary",
+            where=cancel,
         ):
             _computed(key).pop(insight.id, None)
             request(
@@ -373,9 +370,8 @@ def _danger_zone(
         )
     )
     if write_button(
-        st,
-        actions.DELETE,
         "Delete insight…",
+        actions.DELETE,
         key=f"{key}_delete",
         icon=":material/delete:",
         help="Asks for the insight's name first.",
@@ -401,7 +397,7 @@ def _missing(client: PostHogClient, ident: str, key: str) -> None:
         )
         st.caption(actions.NOT_ON_DASHBOARDS)
     if write_button(
-        st, actions.RESTORE, "Restore", key=f"{key}_restore", icon=":material/restore_from_trash:"
+        "Restore", actions.RESTORE, key=f"{key}_restore", icon=":material/restore_from_trash:"
     ):
         restoring = Target(
             "insight", gone["id"] if gone else ident, gone["name"] if gone else f"Insight {ident}"

@@ -10,9 +10,8 @@ from typing import Any
 import streamlit as st
 
 from components.insights import actions
-from components.insights.controls import write_button
 from components.shared import data
-from components.shared.actions import Target, request
+from components.shared.actions import Target, request, write_button
 from components.shared.feedback import field_error
 from services import PostHogClient
 from services.errors import PostHogError
@@ -140,9 +139,8 @@ def render_create(client: PostHogClient, *, key: str = "ins_create") -> None:
     field_error(key, "query")
     field_error(key, "form")
     if write_button(
-        st,
-        actions.CREATE,
         "Create insight",
+        actions.CREATE,
         type="primary",
         key=f"{key}_submit",
         help="Checks the query first; nothing is sent while a field has a problem.",

@@ -149,6 +149,26 @@ def blocked_reason(action: Action | str) -> str | None:
     return None
 
 
+def write_button(
+    label: str,
+    action: Action | str,
+    *,
+    key: str,
+    where: Any = st,
+    help: str | None = None,
+    disabled: bool = False,
+    why_not: str | None = None,
+    **options: Any,
+) -> bool:
+    """A button that runs `action`: disabled, with the reason as its help, while this session
+    may not run it (audit mode, role) or `why_not` says the object does not allow it, so
+    nobody confirms a question only to be refused."""
+    reason = blocked_reason(action) or why_not
+    return where.button(
+        label, key=key, disabled=disabled or reason is not None, help=reason or help, **options
+    )
+
+
 # --- the journal --------------------------------------------------------------------------------
 
 
