@@ -278,8 +278,9 @@ from components.shared import actions
 from components.shared.connection import get_client
 render_audit_mode()
 client = get_client()
-actions.render(client)
+actions.show_outcome()
 function_list.render(client)
+actions.ask_pending(client)
 """
 
 
