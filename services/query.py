@@ -19,7 +19,6 @@ refuses OFFSET on personal-API-key queries. Metrics of soft-deleted functions ar
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,8 +30,7 @@ from services import errors
 from services.concurrency import DEFAULT_WORKERS, fetch_concurrently
 from services.hog_functions import HogFunctions
 from services.models import PostHogModel
-from services.ratelimit import bucket_for, limiter_for
-from services.transport import RETRYABLE_READ_STATUSES, Transport
+from services.transport import Transport
 
 MAX_ROWS = 50_000  # PostHog's cap on an explicit LIMIT (MAX_SELECT_RETURNED_ROWS)
 MAX_DAYS = 90  # PostHog keeps app_metrics rows 90 days
@@ -252,30 +250,5 @@ def _day(value: Any) -> date:
 
 
 def _post_read(transport: Transport, path: str, body: Any) -> Any:
-    """POST a query. A query is a read sent as POST, so unlike `Transport.write` it runs in
-    audit mode, is never reported to the write listeners (the journal), and is retried like a
-    read: on 429 within the transport's wait limit, on 502/503/504 and on connection errors."""
-    url = transport._url(path)
-    limiter = limiter_for(transport.key_fingerprint, bucket_for(path))
-    attempt = 0
-    while True:
-        limiter.acquire()
-        try:
-            return transport._send("POST", url, path, None, body, True).data
-        except errors.PostHogError as exc:
-            exc.method = ""  # a read: no "may or may not have been applied"
-            if isinstance(exc, errors.RateLimited):
-                wait = exc.wait_seconds if exc.wait_seconds is not None else 60.0
-                limiter.pause(wait)
-                if attempt >= transport.max_retries or wait > transport.max_rate_limit_wait:
-                    raise
-                transport._sleep(wait)
-            elif isinstance(exc, errors.ConnectionFailed) or (
-                isinstance(exc, errors.ServerError) and exc.status in RETRYABLE_READ_STATUSES
-            ):
-                if attempt >= transport.max_retries:
-                    raise
-                transport._sleep(transport.backoff * (2**attempt) * (1 + random.random() / 4))
-            else:
-                raise
-        attempt += 1
+    """POST a query: a read sent as POST (runs in audit mode, never journaled)."""
+    return transport.request("POST", path, json_body=body, read=True).data

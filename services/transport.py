@@ -94,9 +94,12 @@ class Transport:
         params: dict[str, Any] | None = None,
         json_body: Any = None,
         expect_json: bool = True,
+        read: bool = False,
     ) -> Response:
+        """`read=True` marks a POST that changes nothing (a query): it runs in audit mode, is
+        retried like a read and never reported to the write listeners."""
         method = method.upper()
-        is_write = method not in READ_METHODS
+        is_write = method not in READ_METHODS and not read
         if is_write and self.read_only:
             raise errors.ReadOnlyMode(method=method, path=path)
         url = self._url(path)
@@ -128,6 +131,8 @@ class Transport:
         except Exception as exc:
             if is_write:
                 self._notify_write(method, path, json_body, None, exc)
+            elif read and isinstance(exc, errors.PostHogError):
+                exc.method = ""  # a read: its outcome is never "may or may not be applied"
             raise
         finally:
             if is_write and result is not None:
