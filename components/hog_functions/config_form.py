@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from components.hog_functions import actions, diff
-from components.shared.actions import blocked_reason, request
+from components.shared.actions import request, write_button
 from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import PostHogClient
@@ -320,13 +320,12 @@ def _save_controls(client, function, prefix, changes, errors, elsewhere) -> None
         return
     st.markdown(f"**{diff.count(function, changes, noun='unsaved change')}**")
     diff.show(function, changes, key=f"{prefix}_diff")
-    blocked = blocked_reason(actions.EDIT)
-    if st.button(
+    if write_button(
         "Save changes",
+        actions.EDIT,
         type="primary",
         key=f"{prefix}_save",
         icon=":material/save:",
-        disabled=blocked is not None,
-        help=blocked or "Asks first, showing exactly what PostHog will receive.",
+        help="Asks first, showing exactly what PostHog will receive.",
     ):
         request(client, actions.EDIT, actions.target(function), changes=changes)

@@ -10,7 +10,7 @@ from components.hog_functions import metrics as hog_function_metrics
 from components.hog_functions import switch as function_switch
 from components.hog_functions.function_list import TYPE_LABELS
 from components.shared import data, log_viewer
-from components.shared.actions import Target, blocked_reason, request
+from components.shared.actions import Target, request, write_button
 from components.shared.detail_page import back_to_list
 from components.shared.feedback import show_error
 from components.shared.text import plain
@@ -94,12 +94,11 @@ def _backfills(client: PostHogClient, function: HogFunction, key: str) -> None:
         # a relative link: works inside the app's navigation and when rendered alone
         st.markdown(f"[Open its batch export](batch-exports?id={function.batch_export_id})")
         return
-    blocked = blocked_reason(actions.ENABLE_BACKFILLS)
-    if st.button(
+    if write_button(
         "Enable backfills",
+        actions.ENABLE_BACKFILLS,
         key=f"{key}_backfills",
-        disabled=blocked is not None,
-        help=blocked or "Creates the paused batch export; nothing is sent yet.",
+        help="Creates the paused batch export; nothing is sent yet.",
     ):
         request(client, actions.ENABLE_BACKFILLS, actions.target(function))
 
@@ -110,13 +109,12 @@ def _danger_zone(client: PostHogClient, function: HogFunction, key: str) -> None
         "restored from **Deleted here** on the list page during this session, or from the "
         "Journal."
     )
-    blocked = blocked_reason(actions.DELETE)
-    if st.button(
+    if write_button(
         "Delete function…",
+        actions.DELETE,
         key=f"{key}_delete",
         icon=":material/delete:",
-        disabled=blocked is not None,
-        help=blocked or "Asks you to type the function's name first.",
+        help="Asks you to type the function's name first.",
     ):
         request(client, actions.DELETE, actions.target(function))
 
@@ -127,15 +125,14 @@ def render_deleted_here(client: PostHogClient, *, key: str = "hf_deleted") -> No
     if not deleted:
         st.caption("Functions you delete in this session are listed here so you can restore them.")
         return
-    blocked = blocked_reason(actions.RESTORE)
     for function_id, name in list(deleted.items()):
         label, restore = st.columns([6, 2], vertical_alignment="center")
         label.markdown(plain(name))
-        if restore.button(
+        if write_button(
             "Restore",
+            actions.RESTORE,
             key=f"{key}_{function_id}",
+            where=restore,
             icon=":material/restore:",
-            disabled=blocked is not None,
-            help=blocked,
         ):
             request(client, actions.RESTORE, Target("hog_function", function_id, name))

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from components.hog_functions import actions
-from components.shared.actions import Target, blocked_reason, request
+from components.shared.actions import Target, request, write_button
 from components.shared.text import plain
 from services import PostHogClient
 
@@ -107,13 +107,14 @@ def render(
         "destination. Off: the test really calls the destination.",
     )
     run, clear = st.columns([1, 1])
-    blocked = blocked_reason(actions.TEST)
-    if run.button(
+    if write_button(
         "Run test",
+        actions.TEST,
+        where=run,
         type="primary",
         key=f"{key}_run",
-        disabled=bool(problem) or blocked is not None,
-        help=blocked or "PostHog runs the function once on this event; nothing is saved.",
+        disabled=bool(problem),
+        help="PostHog runs the function once on this event; nothing is saved.",
     ):
         with st.spinner("Running the function…"):
             request(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.hog_functions import actions
 from components.shared import data
-from components.shared.actions import blocked_reason, request
+from components.shared.actions import request, write_button
 from components.shared.text import plain
 from services import PostHogClient
 from services.models import HogFunction
@@ -64,13 +64,14 @@ def render(client: PostHogClient, *, key: str = "hf_order") -> None:
             icon=":material/swap_vert:",
         )
     save, reset = st.columns([1, 1])
-    blocked = blocked_reason(actions.REARRANGE)
-    if save.button(
+    if write_button(
         "Save order",
+        actions.REARRANGE,
+        where=save,
         type="primary",
         key=f"{key}_save",
-        disabled=not orders or blocked is not None,
-        help=blocked or "Sends only the orders that changed.",
+        disabled=not orders,
+        help="Sends only the orders that changed.",
     ):
         # once saved, the re-read order equals the draft, so nothing shows as moved
         with st.spinner(f"Saving the order of {len(orders)} transformations…"):

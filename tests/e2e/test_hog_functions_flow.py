@@ -33,6 +33,9 @@ def test_disable_from_the_list(server, emu, page, wait_for_app, searchable_funct
     wait_for_app(page)
     assert emu.stored_hog_function(target["id"])["enabled"] is False
     assert _patches(emu, target["id"]) == [{"enabled": False}]
+    # the rerun after the dialog may still be drawing: the switched-on one goes when it ends
+    on = actions.get_by_role("switch", name="Enabled", checked=True)
+    expect(on).to_have_count(0, timeout=30_000)
     expect(actions.get_by_role("switch", name="Enabled")).not_to_be_checked()
 
 
