@@ -9,7 +9,6 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from components.console.journal import undo_of
 from components.hog_functions import health
 from services.journal import Entry, Journal
 
@@ -53,6 +52,11 @@ DELETED_HERE = """
 from components.hog_functions import function_detail
 from components.shared.connection import get_client
 function_detail.render_deleted_here(get_client())
+"""
+JOURNAL = """
+from components.console import journal
+from components.shared.connection import get_client
+journal.render(get_client())
 """
 HEALTH = """
 from components.hog_functions import health
@@ -165,7 +169,9 @@ def test_cancelling_the_question_sends_nothing_and_keeps_the_draft(
 # --- delete, restore ----------------------------------------------------------------------------
 
 
-def test_delete_needs_the_typed_name_and_is_journaled_with_restore_as_undo(connect_env, run_script):
+def test_delete_needs_the_typed_name_is_journaled_and_undone_from_the_journal(
+    connect_env, run_script
+):
     fn = next(f for f in connect_env.stored_hog_functions(1) if f["type"] == "transformation")
     at = run_script(DETAIL, function_id=fn["id"])
     at.button(key="hf_detail_delete").click().run()
@@ -178,13 +184,19 @@ def test_delete_needs_the_typed_name_and_is_journaled_with_restore_as_undo(conne
     (entry,) = _journal()
     assert (entry.action, entry.outcome, entry.object_id) == ("Delete function", "done", fn["id"])
     assert entry.changes == {"deleted": {"before": False, "after": True}}
-    assert undo_of(entry) == "hog_function.restore"
 
-    restore = run_script(DELETED_HERE, hf_deleted_here={fn["id"]: fn["name"]})
-    restore.button(key=f"hf_deleted_{fn['id']}").click().run()
+    # undo from the Journal page: the restore works from the journal row alone
+    page = run_script(JOURNAL)
+    undo = page.button(key="journal_undo")
+    assert undo.label == "Undo: Restore function" and not undo.disabled
+    undo.click().run()
     assert connect_env.stored_hog_function(fn["id"])["deleted"] is False
-    latest = _journal()[0]
-    assert (latest.action, latest.outcome) == ("Restore function", "done")
+    restored = _journal()[0]
+    assert (restored.action, restored.outcome, restored.undoes) == (
+        "Restore function",
+        "done",
+        entry.id,
+    )
 
 
 # --- create, order, backfills, test runs --------------------------------------------------------
