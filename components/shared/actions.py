@@ -208,11 +208,11 @@ def request(
     reason = blocked_reason(action)
     if reason:
         _leave_outcome("error", f"{_failed(action, target, params)}: {reason}")
+        _rerun_outside_callback()
         return Outcome("blocked")
     if action.confirm is not None:
         st.session_state[PENDING] = _Pending(action.key, target, params, undoes, batch_id)
-        if not _in_callback():
-            st.rerun()
+        _rerun_outside_callback()
         return Outcome("pending")
     return execute(client, action, target, params, undoes=undoes, batch_id=batch_id)
 
@@ -231,9 +231,15 @@ def execute(
     reason = blocked_reason(action)
     if reason:
         _leave_outcome("error", f"{_failed(action, target, params)}: {reason}")
+        _rerun_outside_callback()
         return Outcome("blocked")
     me = identity()
     book = journal()
+    refusal = _undo_refusal(book, undoes, me) if undoes is not None else None
+    if refusal:
+        _leave_outcome("error", f"{_failed(action, target, params)}: {refusal}")
+        _rerun_outside_callback(rerun)
+        return Outcome("blocked")
     entry = Entry(
         user=me.user,
         host=client.host,
@@ -256,6 +262,7 @@ def execute(
             f"journal cannot be written ({exc.reason}). Every change is recorded before it "
             "is sent; see the Journal page for where it is kept.",
         )
+        _rerun_outside_callback(rerun)
         return Outcome("not_journaled")
 
     sent: list[tuple[str, str]] = []
@@ -305,9 +312,25 @@ def execute(
         message = _failure_message(action, target, params, outcome.error)
     _leave_outcome("error" if unjournaled or not outcome.ok else "success", message + unjournaled)
     data.forget(client, action.stale, _stale_id(action, target))
-    if rerun and not _in_callback():
-        st.rerun()
+    _rerun_outside_callback(rerun)
     return outcome
+
+
+def _undo_refusal(book: Journal, entry_id: int, me: Identity) -> str | None:
+    """An undo is refused here too, not only on the Journal page: an operator may undo only
+    their own entries, and an entry only once."""
+    try:
+        entry = book.get(entry_id)
+        already = entry_id in book.undone([entry_id])
+    except JournalUnavailable as exc:
+        return f"nothing was sent to PostHog, because the journal cannot be read ({exc.reason})"
+    if entry is None:
+        return f"the journal has no entry #{entry_id} to undo"
+    if already:
+        return f"entry #{entry_id} was already undone"
+    if me.role < Role.ADMIN and entry.user != me.user:
+        return "operators can undo only their own changes"
+    return None
 
 
 def _failure_message(action: Action, target: Target, params: dict, error: Exception) -> str:
@@ -405,6 +428,12 @@ def _ask(client: PostHogClient, action: Action, pending: _Pending) -> None:
         execute(client, action, target, params, undoes=pending.undoes, batch_id=pending.batch_id)
     if no.button(confirm.keep, key=keep_key):
         _drop_pending()
+        st.rerun()
+
+
+def _rerun_outside_callback(rerun: bool = True) -> None:
+    """Rerun so the outcome (or the question) shows now; a callback reruns by itself."""
+    if rerun and not _in_callback():
         st.rerun()
 
 

@@ -50,7 +50,7 @@ class StreamlitServer:
         env.update(posthog_env or {})
         # each server keeps its own journal, never the developer's data/journal.sqlite3
         artifacts = ROOT / "test-artifacts"
-        env.setdefault(
+        self.journal_url = env.setdefault(
             "POSTHOG_CONSOLE_JOURNAL_URL", f"sqlite:///{artifacts}/journal-{self.port}.db"
         )
         self.log = open(ROOT / "test-artifacts" / f"streamlit-{self.port}.log", "w")  # noqa: SIM115

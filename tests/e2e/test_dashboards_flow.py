@@ -107,7 +107,7 @@ def test_delete_asks_for_the_name_then_restore_from_the_list(
     assert stored_dashboard_named(emu, "Support & retention")["deleted"] is True
     [write] = [r for r in emu.requests if r.method != "GET" and r.path.endswith(f"/{dash['id']}/")]
     assert (write.method, write.json) == ("PATCH", {"deleted": True})
-    journal = Journal(f"sqlite:///{ROOT}/test-artifacts/journal-{server.port}.db").entries()
+    journal = Journal(server.journal_url).entries()
     deleted = next(e for e in journal if e.action_key == "dashboard.delete")
     assert (deleted.outcome, deleted.object_name) == ("done", "Support & retention")
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _journal(server) -> Journal:
     """The server's own journal (tests/e2e/conftest.py gives each server one)."""
-    return Journal(f"sqlite:///{ROOT}/test-artifacts/journal-{server.port}.db")
+    return Journal(server.journal_url)
 
 
 def _csv(page, main) -> list[dict]:
