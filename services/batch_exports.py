@@ -220,7 +220,7 @@ def field_changes(export: BatchExport | None, body: dict[str, Any]) -> dict[str,
             changes[f"config.{key}"] = {"before": stored.get(key), "after": after}
     for key in sorted(secrets):
         if export is not None or key in sent:  # a new export's unset secrets are not news
-            changes[f"config.{key}"] = secret_change(export is not None, key in sent)
+            changes[f"config.{key}"] = secret_change(replaced=key in sent)
     return changes
 
 

@@ -328,9 +328,7 @@ def journal_changes(function: HogFunction, changes: dict[str, Any]) -> dict[str,
     }
     for key, entry in (changes.get("inputs") or {}).items():
         if key in secrets:
-            journaled[f"inputs.{key}"] = secret_change(
-                secret_is_set(function, key), replaced="value" in entry
-            )
+            journaled[f"inputs.{key}"] = secret_change(replaced="value" in entry)
     return journaled
 
 

@@ -98,9 +98,9 @@ class Entry:
     id: int | None = None
 
 
-def secret_change(before_set: bool, replaced: bool) -> str:
+def secret_change(*, replaced: bool) -> str:
     """How a secret appears in the journal: whether it was replaced, never its value."""
-    return CHANGED if replaced or not before_set else KEPT
+    return CHANGED if replaced else KEPT
 
 
 class Journal:

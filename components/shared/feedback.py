@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import streamlit as st
 
 from components.shared.text import plain
@@ -33,35 +30,3 @@ def field_error(key: str, field: str) -> None:
     message = st.session_state.get(f"{key}_errors", {}).get(field)
     if message:
         st.error(plain(message), icon=":material/error:")
-
-
-def record_write(
-    flash_key: str,
-    action: Callable[[], Any],
-    *,
-    done: str | Callable[[Any], str],
-    failed: str,
-    why: Callable[[Exception], str] = explain,
-) -> bool:
-    """Run one write and leave its outcome for `show_flash(flash_key)` on the next run:
-    `done` (or `done(result)`) when it worked, "`failed`: why" when PostHog refused or the
-    outcome is unknown. True when it worked."""
-    try:
-        result = action()
-    except PostHogError as exc:
-        st.session_state[flash_key] = ("error", f"{failed}: {why(exc)}")
-        return False
-    st.session_state[flash_key] = ("success", done(result) if callable(done) else done)
-    return True
-
-
-def show_flash(state_key: str) -> None:
-    """Show, once, the outcome a callback or dialog left in session state as (kind, text)."""
-    flash = st.session_state.pop(state_key, None)
-    if not flash:
-        return
-    kind, message = flash
-    if kind == "error":
-        st.error(plain(message), icon=":material/error:")
-    else:
-        st.toast(plain(message), icon=":material/check:")

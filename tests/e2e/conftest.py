@@ -155,6 +155,25 @@ def open_detail():
     return _open_detail
 
 
+def _pick_function(page: Page, server, name: str):
+    """Open the hog functions list, search for `name` (which finds only it) and return the
+    picked row's action bar (its name, switch and "Open details")."""
+    page.goto(server.url)
+    _wait_for_app(page)
+    search = page.locator("input[aria-label='Search']")
+    search.fill(name)
+    search.press("Enter")
+    _wait_for_app(page)
+    actions = page.locator(".st-key-hf_list_actions")
+    expect(actions).to_contain_text(name)
+    return actions
+
+
+@pytest.fixture(scope="session")
+def pick_function():
+    return _pick_function
+
+
 @pytest.fixture(scope="module")
 def connected(start_streamlit):
     """An emulator and `streamlit run app.py` connected to it through POSTHOG_*."""

@@ -14,16 +14,9 @@ def _patches(emu, function_id):
     return [r.json for r in emu.requests if r.method == "PATCH" and function_id in r.path]
 
 
-def test_disable_from_the_list(server, emu, page, wait_for_app, searchable_function):
+def test_disable_from_the_list(server, emu, page, wait_for_app, searchable_function, pick_function):
     target = searchable_function(emu, enabled=True, type="destination")
-    page.goto(server.url)
-    wait_for_app(page)
-    search = page.locator("input[aria-label='Search']")
-    search.fill(target["name"])
-    search.press("Enter")
-    wait_for_app(page)
-    actions = page.locator(".st-key-hf_list_actions")
-    expect(actions).to_contain_text(target["name"])
+    actions = pick_function(page, server, target["name"])
     actions.get_by_role("switch", name="Enabled").click(force=True)
     wait_for_app(page)
     dialog = page.get_by_role("dialog")

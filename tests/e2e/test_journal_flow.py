@@ -26,15 +26,11 @@ def _csv(page, main) -> list[dict]:
     return list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
 
 
-def test_disable_then_undo_from_the_journal(server, emu, page, wait_for_app, searchable_function):
+def test_disable_then_undo_from_the_journal(
+    server, emu, page, wait_for_app, searchable_function, pick_function
+):
     target = searchable_function(emu, enabled=True, type="destination")
-    page.goto(server.url)
-    wait_for_app(page)
-    search = page.locator("input[aria-label='Search']")
-    search.fill(target["name"])
-    search.press("Enter")
-    wait_for_app(page)
-    actions = page.locator(".st-key-hf_list_actions")
+    actions = pick_function(page, server, target["name"])
     actions.get_by_role("switch", name="Enabled").click(force=True)
     wait_for_app(page)
     page.get_by_role("dialog").get_by_role("button", name="Disable").click()

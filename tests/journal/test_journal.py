@@ -223,13 +223,13 @@ def test_begin_refuses_a_secret_marker_and_writes_nothing(book, field, value):
 
 
 def test_complete_refuses_secret_undo_params_and_secrets_are_kept_or_changed(book):
-    entry_id = book.begin(_entry(changes={"api_key": secret_change(True, False)}))
+    entry_id = book.begin(_entry(changes={"api_key": secret_change(replaced=False)}))
     with pytest.raises(ValueError, match="secret"):
         book.complete(entry_id, outcome="done", undo_params={"secret_inputs": {"k": "v"}})
     assert book.get(entry_id).outcome == "pending"
     assert book.get(entry_id).changes == {"api_key": "kept"}
-    assert secret_change(before_set=True, replaced=True) == "changed"
-    assert secret_change(before_set=False, replaced=False) == "changed"
+    assert secret_change(replaced=True) == "changed"
+    assert secret_change(replaced=False) == "kept"
 
 
 # --- several processes -------------------------------------------------------------------------
