@@ -19,8 +19,3 @@ def plain(text: object) -> str:
     )
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
-
-
-def unescape(markdown: str) -> str:
-    """The text a reader sees, for tests and CSV exports."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace(JOINER, "")

@@ -13,9 +13,9 @@ from streamlit.testing.v1.errors import AppTestError
 
 from components.shared.actions import OUTCOME
 from components.shared.console_config import AUDIT_MODE
-from components.shared.text import unescape
 from services import PostHogClient
 from services.journal import Entry, Journal
+from tests.markdown import unescape
 
 AUDIT = "Audit mode is on"
 UNKNOWN_ID = "999999"

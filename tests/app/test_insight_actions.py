@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-from components.shared.text import unescape
 from emulator.analytics import (
     live_insights,
     stored_dashboard,
@@ -15,6 +14,7 @@ from emulator.analytics import (
     stored_insight,
 )
 from services.journal import Journal
+from tests.markdown import unescape
 
 DETAIL = """
 import streamlit as st

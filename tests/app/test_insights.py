@@ -10,7 +10,6 @@ import os
 
 from streamlit.testing.v1 import AppTest
 
-from components.shared.text import unescape
 from emulator.analytics import (
     activity_log,
     live_insights,
@@ -21,6 +20,7 @@ from emulator.analytics import (
 )
 from emulator.server import Key
 from services.journal import Journal
+from tests.markdown import unescape
 
 LIST = """
 from components.insights import insight_list

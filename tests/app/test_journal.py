@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
-from components.shared.text import unescape
 from services.journal import Entry, Journal
+from tests.markdown import unescape
 
 LIST = """
 from components.hog_functions import function_list as hog_function_list

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from components.shared.text import unescape
+from tests.markdown import unescape
 
 
 def _script(body: str) -> AppTest:

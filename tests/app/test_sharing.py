@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 
 from components.console.journal import undo_of
-from components.shared.text import unescape
 from emulator.analytics import live_insights, stored_dashboard, stored_dashboards, stored_insight
 from emulator.server import Key
 from services.journal import Journal
 from services.ratelimit import RateLimiter
+from tests.markdown import unescape
 
 PANEL = """
 import streamlit as st

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.shared.text import unescape
 from services import PostHogClient
+from tests.markdown import unescape
 
 PAGES = [
     ("pages/hog-functions.py", "Hog functions"),

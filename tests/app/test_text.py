@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.shared.text import plain, unescape
+from components.shared.text import plain
+from tests.markdown import unescape
 
 HOSTILE = [
     "<img src=x onerror=alert('xss')> Webhook",
