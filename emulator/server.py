@@ -532,8 +532,11 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         items.sort(key=lambda f: f["updated_at"], reverse=True)
         items.sort(key=lambda f: (f["execution_order"] is None, f["execution_order"] or 0))
-        rows = [hf.serialize(f, self.emulator.templates, minimal=True) for f in items]
-        return self._page(rows, query)
+        page = self._page(items, query)  # serialize only the requested page: 1,000 is slow
+        page["results"] = [
+            hf.serialize(f, self.emulator.templates, minimal=True) for f in page["results"]
+        ]
+        return page
 
     def _next_order(self, fns, ftype):
         orders = [f["execution_order"] or 0 for f in fns if f["type"] == ftype and not f["deleted"]]

@@ -40,6 +40,26 @@ NO_QUERY_SCOPE_REASON = (
     "Personal API keys."
 )
 Totals = dict[str, dict[str, int]]
+# How PostHog groups metric names into kinds (`/metrics/?breakdown_by=kind`).
+METRIC_KINDS = {
+    "succeeded": "success",
+    "failed": "failure",
+    "inputs_failed": "failure",
+    "filtering_failed": "failure",
+    "disabled_temporarily": "failure",
+    "disabled_permanently": "failure",
+    "filtered": "other",
+    "masked": "other",
+}
+
+
+def by_kind(names: Mapping[str, int]) -> dict[str, int]:
+    """Totals by metric name summed by kind; an unknown name counts as "other"."""
+    kinds: dict[str, int] = {}
+    for name, total in names.items():
+        kind = METRIC_KINDS.get(name, "other")
+        kinds[kind] = kinds.get(kind, 0) + int(total)
+    return kinds
 
 
 class HogQLResponse(PostHogModel):
@@ -89,6 +109,14 @@ class FleetTotals:
     source: Literal["query", "per_function"]
     reason: str | None = None
     failed: dict[str, Exception] = field(default_factory=dict)
+    previous: Totals | None = None  # the window before, when it was asked for and read
+
+    def kinds(self, function_id: str) -> dict[str, int] | None:
+        """The function's totals by kind (success, failure, other), as the list shows them
+        and `/metrics/totals/?breakdown_by=kind` counts them; None when they are unknown."""
+        if function_id in self.failed:
+            return None
+        return by_kind(self.totals.get(function_id, {}))
 
 
 class Query:
@@ -113,9 +141,25 @@ class Query:
         function with metrics (soft-deleted ones included), counted from the hour that
         contains now − `days` days, as `/metrics/totals/?after=-{days}d` counts. One request
         unless the project has more than `page_size` function × metric rows."""
+        return self._totals(days, page_size, previous=False)[0]
+
+    def hog_function_windows(
+        self, *, days: int = 7, page_size: int = MAX_ROWS
+    ) -> tuple[Totals, Totals]:
+        """The same totals, and those of the `days` days before them, in one query (what an
+        Overview compares against)."""
+        return self._totals(days, page_size, previous=True)
+
+    def _totals(self, days: int, page_size: int, *, previous: bool) -> tuple[Totals, Totals]:
         window = _window(days)
+        columns = "sum(count) AS total"
+        where = window
+        if previous:
+            where = _window(2 * days)
+            columns = f"sumIf(count, {window}) AS total, sumIf(count, NOT ({window})) AS previous"
         page_size = max(1, min(int(page_size), MAX_ROWS))
         totals: Totals = {}
+        before: Totals = {}
         after: tuple[str, str] | None = None
         while True:
             keyset = ""
@@ -126,9 +170,9 @@ class Query:
                     f" OR (app_source_id = {last_id} AND metric_name > {last_name}))"
                 )
             page = self.hogql(
-                "SELECT app_source_id, metric_name, sum(count) AS total\n"
+                f"SELECT app_source_id, metric_name, {columns}\n"
                 "FROM app_metrics\n"
-                f"WHERE app_source = 'hog_function' AND {window}{keyset}\n"
+                f"WHERE app_source = 'hog_function' AND {where}{keyset}\n"
                 "GROUP BY app_source_id, metric_name\n"
                 "ORDER BY app_source_id, metric_name\n"
                 f"LIMIT {page_size}",
@@ -136,10 +180,13 @@ class Query:
             )
             rows = page.rows()
             for row in rows:
-                names = totals.setdefault(str(row["app_source_id"]), {})
-                names[str(row["metric_name"])] = int(row.get("total") or 0)
+                function_id, name = str(row["app_source_id"]), str(row["metric_name"])
+                for into, column in ((totals, "total"), (before, "previous")):
+                    value = int(row.get(column) or 0)
+                    if value:  # zero totals are left out, as /metrics/totals/ leaves them
+                        into.setdefault(function_id, {})[name] = value
             if not rows or not (page.has_more or len(rows) >= page_size):
-                return totals
+                return totals, before
             after = (str(rows[-1]["app_source_id"]), str(rows[-1]["metric_name"]))
 
     def hog_function_daily(self, *, days: int = 7) -> FleetDaily:
@@ -195,11 +242,16 @@ class Query:
         *,
         days: int = 7,
         fallback: Callable[[], Mapping[str, Mapping[str, int] | Exception]] | None = None,
+        previous: bool = False,
     ) -> FleetTotals:
         """Totals in one query; when that fails and `fallback` is given (typically
         `lambda: client.query.per_function_totals(ids, on_progress=...)`), its totals, with
-        the reason in plain words. Without a fallback the query's error is raised."""
+        the reason in plain words. Without a fallback the query's error is raised. With
+        `previous`, the query also returns the window before (the fallback does not)."""
         try:
+            if previous:
+                current, before = self.hog_function_windows(days=days)
+                return FleetTotals(current, source="query", previous=before)
             return FleetTotals(self.hog_function_totals(days=days), source="query")
         except errors.MissingScope as exc:
             if fallback is None:

@@ -13,6 +13,7 @@ from components.shared.tables import download_csv, pick_row, row_actions
 from components.shared.text import plain
 from services import HEALTH_STATES, PostHogClient, health_of
 from services.models import HogFunction
+from services.query import FleetTotals
 
 TYPE_LABELS = {
     "destination": "Destinations",
@@ -54,12 +55,10 @@ def filter_functions(
     ]
 
 
-def to_frame(
-    functions: list[HogFunction], totals: dict[str, dict[str, int]], host: str
-) -> pd.DataFrame:
+def to_frame(functions: list[HogFunction], fleet: FleetTotals, host: str) -> pd.DataFrame:
     rows = []
     for f in functions:
-        t = totals.get(f.id)
+        t = fleet.kinds(f.id)
         succeeded = t.get("success", 0) if t is not None else None
         failed = t.get("failure", 0) if t is not None else None
         attempted = (succeeded or 0) + (failed or 0)
@@ -105,7 +104,40 @@ def to_frame(
     return frame.astype({"Order": "Int64", "Succeeded 7d": "Int64", "Failed 7d": "Int64"})
 
 
+def explain_source(fleet: FleetTotals) -> None:
+    """Say once, in plain words, why the totals were read one function at a time, and which
+    functions' totals could not be read."""
+    if fleet.reason:
+        st.info(plain(fleet.reason), icon=":material/speed:")
+    if fleet.failed:
+        first = next(iter(fleet.failed.values()))
+        st.warning(
+            plain(f"7-day totals could not be loaded for {len(fleet.failed)} functions: ")
+            + plain(str(first)),
+            icon=":material/warning:",
+        )
+
+
+def _filters_from_link(key: str) -> None:
+    """A link such as /hog-functions?health=Degraded&type=destination (the Overview's cards)
+    sets the list's filters when the list opens with them."""
+    params = st.query_params
+    link = (tuple(params.get_all("health")), tuple(params.get_all("type")), params.get("sort"))
+    if st.session_state.get(f"{key}_link") == link:
+        return  # applied already: the operator's own changes to the filters stay
+    st.session_state[f"{key}_link"] = link
+    healths = [h for h in params.get_all("health") if h in HEALTH_STATES]
+    types = [t for t in params.get_all("type") if t in TYPE_LABELS]
+    if healths:
+        st.session_state[f"{key}_health"] = healths
+    if types:
+        st.session_state[f"{key}_types"] = types
+    if params.get("sort") == "failure":
+        st.session_state[f"{key}_sort"] = next(iter(SORTS))
+
+
 def render(client: PostHogClient, *, key: str = "hf_list") -> None:
+    _filters_from_link(key)
     with st.spinner("Loading hog functions…"):
         functions = data.hog_functions(client)
     creators = sorted({_creator(f) for f in functions})
@@ -125,15 +157,9 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
         "Created by", creators, index=None, key=f"{key}_creator", placeholder="Anyone"
     )
     shown = filter_functions(functions, types=types, healths=healths, text=text, creator=creator)
-    totals, failures = data.seven_day_totals(client, [f.id for f in shown])
-    if failures:
-        first = next(iter(failures.values()))
-        st.warning(
-            plain(f"7-day totals could not be loaded for {len(failures)} functions: ")
-            + plain(str(first)),
-            icon=":material/warning:",
-        )
-    frame = to_frame(shown, totals, client.host)
+    fleet = data.fleet_totals(client, days=7)
+    explain_source(fleet)
+    frame = to_frame(shown, fleet, client.host)
     sort_label = st.selectbox("Sort by", list(SORTS), key=f"{key}_sort")
     column, ascending = SORTS[sort_label]
     frame = frame.sort_values(column, ascending=ascending, na_position="last", kind="stable")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -40,6 +41,7 @@ from services.models import (
     Project,
     TestStep,
 )
+from services.query import FleetDaily, FleetTotals
 
 _BY_FINGERPRINT = {PostHogClient: lambda client: client.fingerprint}
 
@@ -376,60 +378,135 @@ def _forget_shared_publicly_item(client: PostHogClient, object_id: object) -> No
     _shared_store().pop(client.fingerprint, None)
 
 
-class _TotalsStore:
-    """7-day totals per function, kept for `ttl` seconds per connection. A plain store rather
-    than `st.cache_data`, so only the missing functions are fetched (concurrently, with a
-    progress bar) and a warm rerun sends no request."""
+# --- fleet reads: one query for every function, shared by every session of a connection ------
 
-    def __init__(self, ttl: float = 120.0):
-        self.ttl = ttl
+
+class _Kept:
+    """Values kept `ttl` seconds per connection and key in one process-wide store, read once
+    even when several sessions ask at the same time. A plain store rather than
+    `st.cache_data`, which cannot replay a progress bar drawn while reading."""
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], tuple[float, dict[str, int]]] = {}
+        self._reading: dict[tuple, threading.Lock] = {}
+        self._values: dict[tuple, tuple[float, object]] = {}
 
-    def get(self, fingerprint: str, ids: list[str]) -> tuple[dict[str, dict[str, int]], list[str]]:
-        now = time.monotonic()
-        found, missing = {}, []
+    def get(self, key: tuple, ttl: float, read: Callable[[], object]) -> object:
         with self._lock:
-            for fid in ids:
-                entry = self._entries.get((fingerprint, fid))
-                if entry and now - entry[0] < self.ttl:
-                    found[fid] = entry[1]
-                else:
-                    missing.append(fid)
-        return found, missing
+            reading = self._reading.setdefault(key, threading.Lock())
+        with reading:  # a second session waits for the first one's answer
+            kept = self._values.get(key)
+            if kept and time.monotonic() - kept[0] < ttl:
+                return kept[1]
+            value = read()
+            self._values[key] = (time.monotonic(), value)
+            return value
 
-    def put(self, fingerprint: str, values: dict[str, dict[str, int]]) -> None:
-        now = time.monotonic()
+    def drop(self, fingerprint: str, name: str) -> None:
         with self._lock:
-            for fid, totals in values.items():
-                self._entries[(fingerprint, fid)] = (now, totals)
+            for key in [k for k in self._values if k[:2] == (fingerprint, name)]:
+                self._values.pop(key, None)
 
 
 @st.cache_resource
-def _totals_store() -> _TotalsStore:
-    return _TotalsStore()
+def _kept() -> _Kept:
+    return _Kept()
 
 
-def seven_day_totals(
-    client: PostHogClient, ids: list[str]
-) -> tuple[dict[str, dict[str, int]], dict[str, Exception]]:
-    """Totals for every id: cached ones at once, the rest fetched concurrently with a
-    progress bar. Failures are returned apart, per function, and not cached."""
-    store = _totals_store()
-    found, missing = store.get(client.fingerprint, ids)
-    failures: dict[str, Exception] = {}
-    if missing:
-        bar = st.progress(0.0, text=f"Loading 7-day delivery totals for {len(missing)} functions…")
-        results = fetch_concurrently(
-            missing,
-            client.hog_functions.metrics_totals,
-            on_progress=lambda done, total: bar.progress(
-                done / total, text=f"Loading 7-day delivery totals… {done}/{total}"
-            ),
+def _progress_bar(what: str) -> Callable[[int, int], None]:
+    bar = st.empty()
+
+    def show(done: int, total: int) -> None:
+        if done >= total:
+            bar.empty()
+        else:
+            bar.progress(done / total, text=f"{what}… {done}/{total}")
+
+    return show
+
+
+def fleet_totals(client: PostHogClient, *, days: int = 7) -> FleetTotals:
+    """Every hog function's totals by metric name over `days` days and the `days` before, in
+    one query over `app_metrics`, kept two minutes per connection and window. When the query
+    is refused (a key without `query:read`) or fails, the listed functions' totals are read
+    one by one, concurrently with a progress bar; `reason` then says why."""
+
+    def read() -> FleetTotals:
+        def one_by_one():
+            ids = [f.id for f in hog_functions(client)]
+            return client.query.per_function_totals(
+                ids, days=days, on_progress=_progress_bar(f"Reading {days}-day totals per function")
+            )
+
+        return client.query.fleet_totals(days=days, fallback=one_by_one, previous=True)
+
+    return _kept().get((client.fingerprint, "fleet_totals", days), 120, read)
+
+
+def fleet_daily(client: PostHogClient, *, days: int = 7) -> FleetDaily:
+    """The fleet's totals per day and metric name, in one query (kept two minutes)."""
+    return _kept().get(
+        (client.fingerprint, "fleet_daily", days),
+        120,
+        lambda: client.query.hog_function_daily(days=days),
+    )
+
+
+@dataclass(frozen=True)
+class ExportHealth:
+    """An export's newest runs (newest first) and its backfills."""
+
+    runs: list[BatchExportRun]
+    backfills: list[BatchExportBackfill]
+
+
+def exports_health(
+    client: PostHogClient, exports: list[BatchExport]
+) -> dict[str, ExportHealth | Exception]:
+    """The newest runs and the backfills of every export, read concurrently within the key's
+    rate limit with a progress bar, kept 30 seconds per connection. A failure is returned in
+    place of its export's health and not kept."""
+
+    def one(export_id: str) -> ExportHealth:
+        return ExportHealth(
+            runs=client.batch_exports.runs(export_id, limit=RUNS_READ),
+            backfills=client.batch_exports.backfills(export_id),
         )
-        bar.empty()
-        fetched = {k: v for k, v in results.items() if not isinstance(v, Exception)}
-        failures = {k: v for k, v in results.items() if isinstance(v, Exception)}
-        store.put(client.fingerprint, fetched)
-        found.update(fetched)
-    return found, failures
+
+    def read() -> dict:
+        return fetch_concurrently(
+            [x.id for x in exports],
+            one,
+            on_progress=_progress_bar("Reading the latest runs of each batch export"),
+        )
+
+    key = (client.fingerprint, "exports_health", tuple(sorted(x.id for x in exports)))
+    health = _kept().get(key, 30, read)
+    if any(isinstance(v, Exception) for v in health.values()):
+        _kept().drop(client.fingerprint, "exports_health")  # read the failed ones again next time
+    return health
+
+
+RUNS_READ = 10  # the newest runs read per export (PostHog's `latest_runs` holds 10 too)
+
+
+@on_forget("batch_exports", "export_runs")
+def _forget_exports_health(client: PostHogClient, _object_id: object) -> None:
+    _kept().drop(client.fingerprint, "exports_health")
+
+
+def plugins_health(
+    client: PostHogClient, configs: list[PluginConfig], *, date_from: str = "-7d"
+) -> dict[int, AppMetrics | Exception]:
+    """Every legacy plugin's metrics and errors, read concurrently with a progress bar, kept
+    two minutes per connection."""
+
+    def read() -> dict:
+        return fetch_concurrently(
+            [c.id for c in configs],
+            lambda config_id: client.app_metrics.get(config_id, date_from=date_from),
+            on_progress=_progress_bar("Reading legacy plugin errors"),
+        )
+
+    key = (client.fingerprint, "plugins_health", date_from, tuple(sorted(c.id for c in configs)))
+    return _kept().get(key, 120, read)

@@ -1,0 +1,1 @@
+"""The Overview: what needs attention now, across hog functions, batch exports and plugins."""
