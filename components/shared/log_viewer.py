@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.shared import data, date_range
 from components.shared.feedback import show_error
+from components.shared.tables import download_csv
 from services import PostHogClient
 from services.errors import PostHogError
 from services.models import LogPage
@@ -86,13 +87,7 @@ def render(fetch_page: FetchPage, *, key: str, csv_name: str = "logs.csv") -> No
     if older and bottom[1].button("Load older", key=f"{key}_older", icon=":material/history:"):
         st.session_state[pages_key].append(older)
         st.rerun()
-    bottom[2].download_button(
-        "Download CSV",
-        frame.to_csv(index=False).encode(),
-        file_name=csv_name,
-        mime="text/csv",
-        key=f"{key}_csv",
-    )
+    download_csv(bottom[2], frame, file_name=csv_name, key=f"{key}_csv")
 
 
 def _grouped(frame: pd.DataFrame, key: str) -> None:

@@ -13,11 +13,30 @@ from components.shared.feedback import show_error
 from components.shared.text import plain
 from services.errors import PostHogError
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # a leading quote makes the cell text
+    return value
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame as CSV that a spreadsheet opens as data: text cells that would start a
+    formula (names from PostHog can) are prefixed with a quote; numbers are left alone."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(_formula_safe)
+    return safe.to_csv(index=False).encode()
+
 
 def download_csv(target: Any, frame: pd.DataFrame, *, file_name: str, key: str) -> None:
     target.download_button(
         "Download CSV",
-        frame.to_csv(index=False).encode(),
+        csv_bytes(frame),
         file_name=file_name,
         mime="text/csv",
         key=key,

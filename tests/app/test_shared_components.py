@@ -140,3 +140,30 @@ def test_forced_audit_mode_cannot_be_switched_off(monkeypatch):
     switch = at.toggle(key="audit_mode_switch")
     assert switch.value is True and switch.disabled
     assert at.session_state["read_only"] is True
+
+
+def test_csv_cells_that_would_start_a_formula_are_text():
+    import csv
+    import io
+
+    import pandas as pd
+
+    from components.shared.tables import csv_bytes
+
+    frame = pd.DataFrame(
+        {
+            "Name": ['=HYPERLINK("http://x")', "+1+2", "-cmd", "@SUM(A1)", "\tTab", "Plain"],
+            "Failed": [-3, 1, 2, 3, 4, 5],
+        }
+    )
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(frame).decode())))
+    assert [r["Name"] for r in rows] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1+2",
+        "'-cmd",
+        "'@SUM(A1)",
+        "'\tTab",
+        "Plain",
+    ]
+    assert rows[0]["Failed"] == "-3"  # numbers stay numbers
+    assert frame["Name"][0].startswith("=")  # the table shown is untouched
