@@ -231,6 +231,13 @@ class ServerError(APIStatusError):
         return self.is_write
 
     def _message(self) -> str:
+        if self.status == 503:
+            return "PostHog is temporarily unavailable (503). Try again in a few minutes."
+        if self.status in (502, 504):
+            return (
+                f"PostHog, or a proxy in front of it, did not answer properly ({self.status}). "
+                "Try again in a few minutes."
+            )
         return f"PostHog had an internal error ({self.status})."
 
 

@@ -224,3 +224,19 @@ def test_every_write_reaches_the_write_listeners(emulator, client):
 def test_credential_named_query_params_are_refused(client):
     with pytest.raises(ValueError):
         client.transport.get("/api/users/@me/", token="x")
+
+
+@pytest.mark.parametrize(
+    "status,words",
+    [
+        (500, "internal error (500)"),
+        (503, "temporarily unavailable (503)"),
+        (502, "did not answer properly (502)"),
+        (504, "did not answer properly (504)"),
+    ],
+)
+def test_server_errors_are_worded_by_status(status, words):
+    error = e.error_for_status(status, None, method="GET", path="/api/x/")
+    assert isinstance(error, e.ServerError)
+    assert words in str(error)
+    assert status == 500 or "internal error" not in str(error)
