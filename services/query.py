@@ -156,7 +156,7 @@ class Query:
         where = window
         if previous:
             where = _window(2 * days)
-            columns = f"sumIf(count, {window}) AS total, sumIf(count, NOT ({window})) AS previous"
+            columns = f"sumIf(count, {window}) AS total, sumIf(count, {_before(days)}) AS previous"
         page_size = max(1, min(int(page_size), MAX_ROWS))
         totals: Totals = {}
         before: Totals = {}
@@ -283,6 +283,10 @@ def _window(days: int) -> str:
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS} (PostHog keeps 90 days)")
     return f"timestamp >= toStartOfHour(now() - INTERVAL {days} DAY)"
+
+
+def _before(days: int) -> str:
+    return f"timestamp < toStartOfHour(now() - INTERVAL {int(days)} DAY)"
 
 
 def _hogql_string(value: str) -> str:

@@ -13,7 +13,7 @@ from components.shared.tables import download_csv, pick_row, row_actions
 from components.shared.text import plain
 from services import HEALTH_STATES, PostHogClient, health_of
 from services.models import HogFunction
-from services.query import FleetTotals
+from services.query import NO_QUERY_SCOPE_REASON, FleetTotals
 
 TYPE_LABELS = {
     "destination": "Destinations",
@@ -107,8 +107,9 @@ def to_frame(functions: list[HogFunction], fleet: FleetTotals, host: str) -> pd.
 def explain_source(fleet: FleetTotals) -> None:
     """Say once, in plain words, why the totals were read one function at a time, and which
     functions' totals could not be read."""
-    if fleet.reason:
-        st.info(plain(fleet.reason), icon=":material/speed:")
+    if fleet.reason:  # our own words, or PostHog's error within them (escaped)
+        words = fleet.reason if fleet.reason == NO_QUERY_SCOPE_REASON else plain(fleet.reason)
+        st.info(words, icon=":material/speed:")
     if fleet.failed:
         first = next(iter(fleet.failed.values()))
         st.warning(

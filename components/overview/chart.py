@@ -53,5 +53,5 @@ def render(frame: pd.DataFrame, *, key: str = "ov_chart") -> None:
         )
     )
     st.altair_chart(
-        alt.layer(bars, rate).resolve_scale(y="independent"), use_container_width=True, key=key
+        alt.layer(bars, rate).resolve_scale(y="independent"), width="stretch", key=key
     )
