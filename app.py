@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from components.console.sidebar import render_audit_mode, render_connection
+from components.console.sidebar import render_audit_mode, render_connection, render_identity
+from components.console.signin import gate
 from components.shared import actions
 from components.shared.connection import current_connection, get_client
 
@@ -42,7 +43,9 @@ PAGES = {
     ],
 }
 
+gate()  # with [auth]: nobody without a role gets past here, and nothing is read before it
 page = st.navigation(PAGES)
+render_identity()
 render_audit_mode()  # before the client, which follows it
 client = get_client()
 render_connection(current_connection(), client)

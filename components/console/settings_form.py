@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from components.console.signin import SNIPPET, current_identity, sign_in_on
 from components.shared.connection import (
     Connection,
     current_connection,
@@ -19,6 +20,7 @@ from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import EU_CLOUD, US_CLOUD, PostHogClient
 from services.errors import PostHogError
+from services.roles import Role
 from services.transport import key_fingerprint
 
 HOSTS = {"US Cloud": US_CLOUD, "EU Cloud": EU_CLOUD, "Custom host": None}
@@ -69,7 +71,37 @@ def _test_connection(host: str, key: str) -> None:
     }
 
 
+def render_sign_in() -> bool:
+    """Who may use this console; False when this user may not change the connection (only
+    admins may, once sign-in is on)."""
+    if not sign_in_on():
+        st.warning(
+            "**Sign-in is off**: anyone who can open this URL can do everything here, and the "
+            'journal names everyone "local". To make people sign in with your organisation\'s '
+            "account and give each a role, add this to `.streamlit/secrets.toml` next to the "
+            "console and restart it:",
+            icon=":material/lock_open:",
+        )
+        st.code(SNIPPET, language="toml")
+        st.caption(
+            "`[auth]` takes Streamlit's keys for any OpenID Connect provider (Google, Microsoft "
+            "Entra, Okta, Auth0, Keycloak); the redirect URI ends in /oauth2callback."
+        )
+        return True
+    me = current_identity()
+    st.caption(plain(f"Signed in as {me.user}, {me.role.label}."))
+    if me.role < Role.ADMIN:
+        st.info(
+            "Only admins may change the PostHog host, key or project. Needs the admin role.",
+            icon=":material/lock:",
+        )
+        return False
+    return True
+
+
 def render() -> None:
+    if not render_sign_in():
+        return
     conn = current_connection()
     source = {
         "demo": "the built-in demo data",

@@ -1,15 +1,18 @@
-"""The sidebar: the connection (host, project, a banner in demo mode) and audit mode."""
+"""The sidebar: who is signed in, the connection (host, project, a banner in demo mode) and
+audit mode."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components.console.signin import current_identity, sign_in_on
 from components.shared import data
 from components.shared.connection import Connection
 from components.shared.console_config import AUDIT_MODE, read_only_forced
 from components.shared.text import plain
 from services import PostHogClient
 from services.errors import PostHogError
+from services.roles import Role
 
 
 def render_connection(conn: Connection, client: PostHogClient) -> None:
@@ -36,7 +39,10 @@ def render_audit_mode() -> None:
     with st.sidebar.container(key="audit_mode_panel"):
         on = st.toggle(
             "Audit mode: nothing can be changed",
-            value=True if forced else bool(st.session_state.get(AUDIT_MODE, False)),
+            # a viewer can change nothing anyway: their switch starts on
+            value=True
+            if forced
+            else bool(st.session_state.get(AUDIT_MODE, current_identity().role < Role.OPERATOR)),
             key="audit_mode_switch",
             disabled=forced,
             help="Set by this deployment: no one can change anything from this console."
@@ -47,3 +53,18 @@ def render_audit_mode() -> None:
             st.session_state[AUDIT_MODE] = on
         if forced or on:
             st.info("**Audit mode is on**: nothing can be changed.", icon=":material/lock:")
+
+
+def render_identity() -> None:
+    """Who is signed in, their role and "Log out"; without sign-in, that everyone is an admin."""
+    me = current_identity()
+    with st.sidebar.container(key="identity_panel"):
+        if not sign_in_on():
+            st.caption(
+                "Sign-in is off: everyone who can open this console is an admin. "
+                "See Settings to turn it on."
+            )
+            return
+        st.caption(f"Signed in as **{plain(me.user)}**, {me.role.label}")
+        if st.button("Log out", key="log_out", icon=":material/logout:"):
+            st.logout()

@@ -20,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.console.signin import current_identity
 from components.shared import data
 from components.shared.console_config import audit_mode_on, journal_url
 from components.shared.detail_page import name_typed
@@ -28,7 +29,7 @@ from components.shared.text import plain
 from services import PostHogClient
 from services.errors import UNKNOWN_OUTCOME, PostHogError, ValidationFailed
 from services.journal import Entry, Journal, JournalUnavailable
-from services.roles import Role
+from services.roles import Identity, Role
 
 PENDING = "action_pending"
 OUTCOME = "action_outcome"
@@ -127,15 +128,10 @@ class Outcome:
 # --- who is acting, and whether they may ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Identity:
-    user: str
-    role: Role
-
-
 def identity() -> Identity:
-    """Who is at the keyboard. Until sign-in exists: the single user "local", an admin."""
-    return Identity(user="local", role=Role.ADMIN)
+    """Who is at the keyboard: the signed-in user and their role, or without `[auth]` the
+    single user "local", an admin."""
+    return current_identity()
 
 
 def blocked_reason(action: Action | str) -> str | None:

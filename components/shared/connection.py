@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from components.console.signin import current_identity
 from components.shared.console_config import audit_mode_on
 from services import PostHogClient
+from services.roles import Role
 
 SESSION_KEY = "posthog_connection"
 
@@ -103,6 +105,6 @@ def get_client() -> PostHogClient:
     if cached is None or cached[0] != conn:
         cached = (conn, conn.client())
         st.session_state["posthog_client"] = cached
-    # defence in depth: in audit mode the transport itself refuses every write
-    cached[1].transport.read_only = audit_mode_on()
+    # defence in depth: in audit mode, and for a viewer, the transport itself refuses writes
+    cached[1].transport.read_only = audit_mode_on() or current_identity().role < Role.OPERATOR
     return cached[1]
