@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.ids import int_id, metrics_target, segment
+from services.ids import job_id as job_id_of
 from services.models import (
     AppErrorSample,
     AppMetrics,
@@ -47,20 +49,27 @@ class AppMetricsApi:
         if category is not None and category not in CATEGORIES:
             raise ValueError(f"unknown category {category!r}")
         params: dict[str, Any] = {"category": category, "date_from": date_from, "date_to": date_to}
-        return AppMetrics.model_validate(self._t.get(f"{self._path}{target_id}/", **params) or {})
+        return AppMetrics.model_validate(
+            self._t.get(f"{self._path}{segment(metrics_target(target_id))}/", **params) or {}
+        )
 
     def error_details(
         self, target_id: str | int, *, error_type: str, category: str | None = None
     ) -> list[AppErrorSample]:
         data = self._t.get(
-            f"{self._path}{target_id}/error_details/", error_type=error_type, category=category
+            f"{self._path}{segment(metrics_target(target_id))}/error_details/",
+            error_type=error_type,
+            category=category,
         )
         return [AppErrorSample.model_validate(row) for row in (data or {}).get("result", [])]
 
     def historical_exports(self, plugin_config_id: int) -> list[HistoricalExport]:
-        data = self._t.get(f"{self._path}{int(plugin_config_id)}/historical_exports/")
+        data = self._t.get(
+            f"{self._path}{segment(int_id(plugin_config_id, 'plugin config'))}/historical_exports/"
+        )
         return [HistoricalExport.model_validate(row) for row in (data or {}).get("results", [])]
 
     def historical_export(self, plugin_config_id: int, job_id: str) -> HistoricalExportDetail:
-        path = f"{self._path}{int(plugin_config_id)}/historical_exports/{job_id}/"
+        config = segment(int_id(plugin_config_id, "plugin config"))
+        path = f"{self._path}{config}/historical_exports/{segment(job_id_of(job_id))}/"
         return HistoricalExportDetail.model_validate(self._t.get(path) or {})

@@ -14,6 +14,7 @@ from typing import Any, Unpack
 from urllib.parse import urlencode
 
 from services.errors import Conflict, PostHogError
+from services.ids import segment, uuid_id
 from services.journal import secret_change
 from services.logs import LogFilters, fetch_log_page
 from services.models import BatchExport, BatchExportBackfill, BatchExportRun, LogPage, TestStep
@@ -351,7 +352,7 @@ class BatchExports:
         self._path = f"{base}/batch_exports/"
 
     def _item(self, export_id: str) -> str:
-        return f"{self._path}{export_id}/"
+        return f"{self._path}{segment(uuid_id(export_id, 'batch export'))}/"
 
     # --- exports ------------------------------------------------------------------------
 
@@ -463,11 +464,15 @@ class BatchExports:
 
     def retry_run(self, export_id: str, run_id: str) -> str | None:
         """Schedules a new run for the same interval; returns the backfill it creates."""
-        data = self._t.write("POST", f"{self._item(export_id)}runs/{run_id}/retry/")
+        data = self._t.write(
+            "POST", f"{self._item(export_id)}runs/{segment(uuid_id(run_id, 'run'))}/retry/"
+        )
         return (data or {}).get("backfill_id")
 
     def cancel_run(self, export_id: str, run_id: str) -> None:
-        self._t.write("POST", f"{self._item(export_id)}runs/{run_id}/cancel/")
+        self._t.write(
+            "POST", f"{self._item(export_id)}runs/{segment(uuid_id(run_id, 'run'))}/cancel/"
+        )
 
     # --- backfills ----------------------------------------------------------------------
 
@@ -493,4 +498,7 @@ class BatchExports:
         return (data or {}).get("backfill_id")
 
     def cancel_backfill(self, export_id: str, backfill_id: str) -> None:
-        self._t.write("POST", f"{self._item(export_id)}backfills/{backfill_id}/cancel/")
+        self._t.write(
+            "POST",
+            f"{self._item(export_id)}backfills/{segment(uuid_id(backfill_id, 'backfill'))}/cancel/",
+        )

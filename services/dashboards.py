@@ -31,6 +31,7 @@ from services.analytics_models import (
     SharingConfiguration,
 )
 from services.concurrency import fetch_concurrently
+from services.ids import int_id, segment, uuid_id
 from services.insights import parse_sharing
 from services.models import UserBasic
 from services.transport import Transport
@@ -105,7 +106,7 @@ class Dashboards:
         self._path = f"{base}/dashboards/"
 
     def _item(self, dashboard_id: int) -> str:
-        return f"{self._path}{int(dashboard_id)}/"
+        return f"{self._path}{segment(int_id(dashboard_id, 'dashboard'))}/"
 
     # --- reads --------------------------------------------------------------------------
 
@@ -239,7 +240,10 @@ class Dashboards:
         return Collaborator.model_validate(data)
 
     def remove_collaborator(self, dashboard_id: int, user_uuid: str) -> None:
-        self._t.write("DELETE", f"{self._item(dashboard_id)}collaborators/{user_uuid}/")
+        self._t.write(
+            "DELETE",
+            f"{self._item(dashboard_id)}collaborators/{segment(uuid_id(user_uuid, 'user'))}/",
+        )
 
     def set_sharing(self, dashboard_id: int, *, enabled: bool) -> SharingConfiguration:
         """Turn the public link on or off; needs `sharing_configuration:write`."""

@@ -43,6 +43,16 @@ class ReadOnlyMode(PostHogError):
     hint = "Audit mode is on: nothing can be changed, so nothing was sent."
 
 
+class InvalidId(PostHogError):
+    """An id that cannot be PostHog's (from a crafted link, say): no request is sent."""
+
+    def __init__(self, what: str):
+        self.what = what
+        super().__init__(
+            f"This link does not point to a valid {what}: nothing was requested from PostHog."
+        )
+
+
 # --- transport-level failures (no usable HTTP answer) -----------------------------------
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Unpack
 
 from services.errors import Conflict
+from services.ids import segment, uuid_id
 from services.journal import secret_change
 from services.logs import LogFilters, fetch_log_page
 from services.models import HogFunction, InvocationResult, LogPage, MetricsSeries
@@ -62,7 +63,7 @@ class HogFunctions:
         self._path = f"{base}/hog_functions/"
 
     def _item(self, function_id: str) -> str:
-        return f"{self._path}{function_id}/"
+        return f"{self._path}{segment(uuid_id(function_id, 'hog function'))}/"
 
     # --- reads --------------------------------------------------------------------------
 
@@ -191,7 +192,7 @@ class HogFunctions:
         """Test run. `function_id=None` tests an unsaved function (PostHog's id `new`)."""
         data = self._t.write(
             "POST",
-            f"{self._item(function_id or 'new')}invocations/",
+            f"{self._item(function_id) if function_id else self._path + 'new/'}invocations/",
             {
                 "configuration": configuration,
                 "globals": globals,

@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from services import errors
 from services.analytics_models import (
@@ -24,6 +23,7 @@ from services.analytics_models import (
     InsightPage,
     SharingConfiguration,
 )
+from services.ids import insight_ref, segment
 from services.transport import Transport
 
 INSIGHT_TYPES = (
@@ -94,7 +94,7 @@ class Insights:
         self._path = f"{base}/insights/"
 
     def _item(self, insight_id: int | str) -> str:
-        return f"{self._path}{quote(str(insight_id), safe='')}/"
+        return f"{self._path}{segment(insight_ref(insight_id))}/"
 
     # --- reads --------------------------------------------------------------------------
 

@@ -25,15 +25,17 @@ from services.analytics_models import (
     DashboardTile,
 )
 from services.dashboards import RESTRICTION_EXPLAINED, changes_for, settings_of
-from services.errors import NotFound, PostHogError
+from services.errors import InvalidId, NotFound, PostHogError
+from services.ids import int_id
 
 
 def render(client: PostHogClient, dashboard_id: str, *, key: str = "dash_detail") -> None:
     back_to_list("All dashboards", key=f"{key}_back")
-    if not str(dashboard_id).isdigit():
-        st.error(plain(f"“{dashboard_id}” is not a dashboard id: dashboard ids are numbers."))
+    try:
+        number = int_id(dashboard_id, "dashboard")
+    except InvalidId as exc:
+        st.error(plain(str(exc)), icon=":material/link_off:")
         return
-    number = int(dashboard_id)
     deleted = st.session_state.get(actions.DELETED_HERE, {})
     try:
         dashboard = data.dashboard(client, number)

@@ -132,7 +132,7 @@ def test_logs_filters_reach_the_server(client, emulator):
 def test_logs_limit_is_checked_before_sending(client, emulator):
     emulator.clear_requests()
     with pytest.raises(ValueError):
-        client.hog_functions.logs("any", limit=501)
+        client.hog_functions.logs("0190f2a3-7c1e-7a4e-9c2a-1b2c3d4e5f60", limit=501)
     assert emulator.requests == []
 
 

@@ -222,14 +222,15 @@ def test_fetch_concurrently_uses_a_session_per_thread(client):
             sessions.add(id(client.transport.session))
         return client.hog_functions.metrics_totals(function_id)
 
+    missing = "0190f2a3-7c1e-7a4e-9c2a-1b2c3d4e5f60"  # a well-formed id PostHog does not have
     results = fetch_concurrently(
-        [f.id for f in functions] + ["missing"],
+        [f.id for f in functions] + [missing],
         totals,
         max_workers=4,
         on_progress=lambda done, total: progress.append((done, total)),
     )
-    assert list(results) == [f.id for f in functions] + ["missing"]
-    assert isinstance(results["missing"], e.NotFound)
+    assert list(results) == [f.id for f in functions] + [missing]
+    assert isinstance(results[missing], e.NotFound)
     assert all(isinstance(results[f.id], dict) for f in functions)
     assert 1 < len(sessions) <= 4
     assert progress[-1] == (21, 21) and len(progress) == 21
