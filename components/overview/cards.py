@@ -21,9 +21,14 @@ class Card:
     problem: str | None = None  # why the count is missing: "Loading…" or the error
 
 
+PER_ROW = 3  # long enough titles, readable on a laptop
+
+
 def render(cards: list[Card]) -> None:
-    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+    columns = [c for _ in range(0, len(cards), PER_ROW) for c in st.columns(PER_ROW)]
+    for column, card in zip(columns, cards, strict=False):
         with column.container(border=True):
+            # the same elements in every state: the card is redrawn in place as sources arrive
             if card.count is None:
                 st.metric(card.title, "–", help=card.help)
                 st.caption(plain(card.problem or "Loading…"))
@@ -34,11 +39,13 @@ def render(cards: list[Card]) -> None:
                     card.count,
                     delta=delta,
                     delta_color="inverse",  # more problems is worse
-                    help=card.help
-                    + (" Change against the previous window." if delta is not None else ""),
+                    help=card.help,
                 )
-                if delta is None:
-                    st.caption("No earlier window to compare.")
+                st.caption(
+                    "No earlier window to compare."
+                    if delta is None
+                    else f"{card.previous:,} in the previous window."
+                )
             st.markdown(f"[Open the list]({card.link})")
 
 

@@ -33,7 +33,6 @@ def render(frame: pd.DataFrame, *, key: str = "ov_chart") -> None:
         .mark_bar()
         .encode(
             x=alt.X("yearmonthdate(Day):O", title=None),
-            xOffset="Outcome:N",
             y=alt.Y("Deliveries:Q", title="Deliveries"),
             color=alt.Color(
                 "Outcome:N",
