@@ -116,10 +116,11 @@ def gate() -> None:
     """Stop the run with a sign-in page, or a refusal, unless someone with a role is signed in."""
     if not sign_in_on() or signed_in_identity() is not None:
         return
-    if not _user().get("is_logged_in"):
-        _sign_in_page()
-    else:
-        _refused_page()
+    # the only page there is until then: without a navigation, Streamlit would fall back to
+    # its legacy pages/ folder and list (and run) the pages themselves
+    page = _sign_in_page if not _user().get("is_logged_in") else _refused_page
+    title = "Sign in" if page is _sign_in_page else "No access"
+    st.navigation([st.Page(page, title=title, default=True)], position="hidden").run()
     st.stop()
 
 

@@ -6,6 +6,7 @@ run rather than skipping it: browser tests must run in CI.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -218,3 +219,85 @@ def start_streamlit():
     yield start
     for server in servers:
         server.stop()
+
+
+# --- sign-in: a real OpenID Connect provider, and a console whose [auth] points at it ----------
+
+
+class OidcProvider:
+    """oidc-provider-mock on a free loopback port: a real OpenID Connect provider whose login
+    form signs in whoever's `sub` is typed into it. `users` are its known users with their
+    ID-token claims (e-mail, name, groups); anyone else typed in gets `email = sub`."""
+
+    def __init__(self, users: list[dict]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(ROOT / "test-artifacts" / f"oidc-{self.port}.log", "w")  # noqa: SIM115
+        args = [sys.executable, "-m", "oidc_provider_mock", "--port", str(self.port)]
+        for user in users:
+            args += ["--user-claims", json.dumps(user)]
+        # the provider refuses plain http unless told it is a test
+        env = {**os.environ, "AUTHLIB_INSECURE_TRANSPORT": "1"}
+        self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"oidc-provider-mock exited early; see {self.log.name}")
+            try:
+                if requests.get(f"{self.url}{OidcProvider.METADATA}", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("oidc-provider-mock did not answer in 30 s")
+
+    METADATA = "/.well-known/openid-configuration"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def _toml(value) -> str:
+    """A TOML value for strings, booleans and lists of strings (JSON writes them alike)."""
+    return json.dumps(value)
+
+
+@pytest.fixture(scope="module")
+def start_signed_in_streamlit(start_streamlit, tmp_path_factory):
+    """Start an OpenID Connect provider with `users`, and `streamlit run app.py` against the
+    emulator with its own secrets.toml: `[auth]` pointing at the provider and `roles` as
+    `[console.roles]`. The console's `url` uses the host name of its `redirect_uri`
+    (localhost), or the browser would drop the sign-in cookie."""
+    providers = []
+
+    def start(emulator, users: list[dict], roles: dict) -> tuple[StreamlitServer, OidcProvider]:
+        provider = OidcProvider(users)
+        providers.append(provider)
+        secrets = tmp_path_factory.mktemp("secrets") / "secrets.toml"
+        auth = {
+            "redirect_uri": "http://localhost:{port}/oauth2callback",
+            "cookie_secret": "a cookie secret only these tests use",
+            "client_id": "posthog-console",
+            "client_secret": "posthog-console-secret",
+            "server_metadata_url": f"{provider.url}{OidcProvider.METADATA}",
+        }
+        lines = ["[auth]", *(f"{k} = {_toml(v)}" for k, v in auth.items()), "", "[console.roles]"]
+        lines += [f"{k} = {_toml(v)}" for k, v in roles.items()]
+        secrets.write_text("\n".join(lines) + "\n")
+        os.environ["STREAMLIT_SECRETS_FILES"] = str(secrets)
+        try:
+            server = start_streamlit(emulator)
+        finally:
+            del os.environ["STREAMLIT_SECRETS_FILES"]
+        server.url = server.url.replace("127.0.0.1", "localhost")
+        return server, provider
+
+    yield start
+    for provider in providers:
+        provider.stop()
