@@ -471,7 +471,7 @@ def test_audit_mode_disables_every_write_control_and_sends_nothing(connect_env, 
     assert restore.button(key="ins_detail_restore").disabled
 
     # a write that reached the runner anyway is refused before anything is sent
-    refused = run_script(FAVORITE_NOW, ident=str(shared["id"]), audit_mode=True).run()
+    refused = run_script(FAVORITE_NOW, ident=str(shared["id"]), audit_mode=True)
     assert "Audit mode is on" in _text(refused)
     assert not _writes(connect_env)
     assert not Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
