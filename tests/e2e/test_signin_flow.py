@@ -221,3 +221,25 @@ def test_log_out_ends_the_session(console, page, wait_for_app):
     wait_for_app(page)
     expect(page.get_by_role("button", name=re.compile("^Sign in with"))).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_have_count(0)
+
+
+def test_two_people_on_one_server_keep_their_own_identity_and_rights(
+    console, browser, page, wait_for_app, searchable_function, pick_function
+):
+    emu, server, _provider = console
+    target = searchable_function(emu, enabled=True, type="destination")
+    sign_in(page, console, "val@partner.test", wait_for_app)
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other.set_default_timeout(20_000)
+    try:
+        sign_in(other, console, "bob@acme.test", wait_for_app)
+        for who, tab in (("val@partner.test", page), ("bob@acme.test", other)):
+            tab.reload()
+            wait_for_app(tab)
+            expect(tab.get_by_test_id("stSidebar")).to_contain_text(who)
+        viewer_switch = pick_function(page, server, target["name"]).get_by_role("switch")
+        operator_switch = pick_function(other, server, target["name"]).get_by_role("switch")
+        expect(viewer_switch).to_be_disabled()
+        expect(operator_switch).to_be_enabled()
+    finally:
+        other.context.close()
