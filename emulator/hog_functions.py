@@ -438,8 +438,15 @@ def filter_logs(entries: list[dict], query: dict) -> list[dict]:
         raise ApiError.validation(
             "A valid integer is required.", "limit", "invalid_input"
         ) from None
-    if not 1 <= limit <= 500:
-        raise ApiError.validation("Ensure this value is between 1 and 500.", "limit")
+    # DRF's IntegerField(min_value=1, max_value=500) words and codes
+    if limit > 500:
+        raise ApiError.validation(
+            "Ensure this value is less than or equal to 500.", "limit", "max_value"
+        )
+    if limit < 1:
+        raise ApiError.validation(
+            "Ensure this value is greater than or equal to 1.", "limit", "min_value"
+        )
     now = datetime.now(UTC)
     after = parse_when(query["after"], now, "after") if query.get("after") else None
     before = parse_when(query["before"], now, "before") if query.get("before") else None

@@ -66,6 +66,9 @@ class Key:
     projects: set[int] | None = None
 
 
+MAX_RECORDED = 5_000  # requests kept for tests and fault checks, newest last
+
+
 class Emulator:
     def __init__(
         self,
@@ -266,6 +269,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with emu.lock:
             emu.requests.append(record)
+            if len(emu.requests) > MAX_RECORDED:  # a long-running demo must not grow forever
+                del emu.requests[: len(emu.requests) - MAX_RECORDED]
         if emu.latency_ms:
             time.sleep(emu.latency_ms / 1000)
         fault = emu.take_fault(method, url.path)

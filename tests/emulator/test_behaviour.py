@@ -166,7 +166,10 @@ def test_logs_are_newest_first_uppercase_and_not_pageable(api, emulator):
     stamps = [r["timestamp"] for r in page["results"]]
     assert stamps == sorted(stamps, reverse=True)
     assert {r["level"] for r in page["results"]} <= {"DEBUG", "INFO", "WARN", "ERROR"}
-    assert api("GET", path, params={"limit": 501}).status_code == 400
+    too_many = api("GET", path, params={"limit": 501})
+    assert too_many.status_code == 400
+    assert (too_many.json()["code"], too_many.json()["attr"]) == ("max_value", "limit")
+    assert api("GET", path, params={"limit": 0}).json()["code"] == "min_value"
     older = api("GET", path, params={"before": stamps[-1], "limit": 500}).json()["results"]
     assert all(r["timestamp"] < stamps[-1] for r in older)
 
@@ -234,3 +237,11 @@ def test_cli_prints_url_and_demo_key():
         proc.wait(timeout=10)
     assert line.startswith("PostHog emulator on http://127.0.0.1:")
     assert "phx_demo_console_key" in line
+
+
+def test_the_request_log_is_capped(api, emulator, monkeypatch):
+    monkeypatch.setattr("emulator.server.MAX_RECORDED", 5)
+    emulator.clear_requests()
+    for _ in range(8):
+        api("GET", "/api/projects/1/hog_functions/?limit=1")
+    assert len(emulator.requests) == 5
