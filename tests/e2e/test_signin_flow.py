@@ -243,3 +243,33 @@ def test_two_people_on_one_server_keep_their_own_identity_and_rights(
         expect(operator_switch).to_be_enabled()
     finally:
         other.context.close()
+
+
+def test_operator_pauses_an_export_but_cannot_delete_it(
+    console, page, wait_for_app, open_detail
+):
+    emu, server, _provider = console
+    export = next(x for x in emu.batch_exports.values() if x["team_id"] == 1 and not x["paused"])
+    sign_in(page, console, "bob@acme.test", wait_for_app)
+    main = open_detail(page, server, "batch-exports", export["id"])
+    main.get_by_role("switch", name="Running").click(force=True)
+    wait_for_app(page)
+    page.get_by_role("dialog").get_by_role("button", name="Pause").click()
+    wait_for_app(page)
+    assert emu.batch_exports[export["id"]]["paused"] is True
+
+    emu.clear_requests()
+    main.get_by_role("tab", name="Danger zone").click()
+    delete = main.get_by_role("button", name="Delete export…")
+    expect(delete).to_be_disabled()
+    delete.click(force=True)
+    wait_for_app(page)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert _writes(emu) == []
+    assert not emu.batch_exports[export["id"]].get("deleted")
+    [entry] = [e for e in Journal(server.journal_url).entries() if e.object_id == export["id"]]
+    assert (entry.user, entry.action_key, entry.outcome) == (
+        "bob@acme.test",
+        "batch_export.pause",
+        "done",
+    )
