@@ -265,6 +265,19 @@ START_BACKFILL = declare(
     ),
     stale=EXPORTS_AND_RUNS,
     done=lambda _t, p, _r: f"Backfill started for {span(p['start_at'], p['end_at'])}.",
+    # the window is said in full before anything is sent: a default the operator never
+    # looked at must not start an export of days of data
+    confirm=Confirm(
+        title="Start this backfill?",
+        body=lambda t, p, _r: (
+            f"PostHog will export **{plain(t.name)}** again for "
+            f"**{plain(span(p['start_at'], p['end_at']))}**, one run per interval. It can be "
+            "cancelled while it runs; what it has exported stays."
+        ),
+        button="Start backfill",
+        keep="Change the dates",
+        keys=("be_confirm_start_backfill", "be_keep_start_backfill"),
+    ),
     changes=lambda _t, p: {"backfill": {"before": None, "after": span(p["start_at"], p["end_at"])}},
     why=_why_backfill_refused,
     on_done=lambda _t, p, _r: st.session_state.pop(f"{p['form']}_errors", None),

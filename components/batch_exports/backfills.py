@@ -203,11 +203,11 @@ def _create_form(client: PostHogClient, export: BatchExport, *, key: str) -> Non
     if errors.get("form"):
         st.error(plain(errors["form"]), icon=":material/error:")
     if not write_button(
-        "Start backfill",
+        "Start backfill…",
         actions.START_BACKFILL,
         key=f"{key}_go",
         type="primary",
-        help="Checks the dates first; nothing is sent while they are wrong.",
+        help="Checks the dates, then asks with the whole window before anything is sent.",
     ):
         return
     found = backfill_problems(
@@ -225,5 +225,6 @@ def _create_form(client: PostHogClient, export: BatchExport, *, key: str) -> Non
     )
 
 
-def _aware(day, moment: time | None, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, moment or time(0), zone)
+def _aware(day, moment: time | None, zone: ZoneInfo) -> datetime | None:
+    # a cleared date is no date: the rules then ask for one, nothing is assumed
+    return None if day is None else datetime.combine(day, moment or time(0), zone)

@@ -239,6 +239,10 @@ def test_backfill_is_created_shows_progress_and_is_cancelled(connect_env, run_sc
     today = datetime.now(UTC).date()
     at.date_input(key="be_detail_backfills_new_sd").set_value(today - timedelta(days=30)).run()
     _button(at, "be_detail_backfills_new_go").click().run()
+    assert not _writes(connect_env)  # the whole window is said first
+    window = f"{(today - timedelta(days=30)).isoformat()} → {today.isoformat()}"
+    assert window in _text(at)
+    _button(at, "be_confirm_start_backfill").click().run()
     assert not at.exception
     post = _writes(connect_env, "POST")[-1]
     assert post.json == {
@@ -425,6 +429,7 @@ def test_too_many_running_backfills_is_explained_and_journaled_as_refused(connec
     export = _export(connect_env, "Postgres analytics")
     at = run_script(DETAIL, export_id=export["id"])
     _button(at, "be_detail_backfills_new_go").click().run()
+    _button(at, "be_confirm_start_backfill").click().run()
     message = " ".join(e.value for e in at.error)
     assert "already has 1" in message and "Backfills tab" in message
     [entry] = _journal()

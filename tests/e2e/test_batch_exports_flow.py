@@ -71,7 +71,7 @@ def test_backfill_ending_before_it_starts_is_refused_and_nothing_is_sent(
     wait_for_app(page)
     _date(page, "End date", today - timedelta(days=6))
     wait_for_app(page)
-    main.get_by_role("button", name="Start backfill").click()
+    main.get_by_role("button", name="Start backfill…").click()
     wait_for_app(page)
     expect(main).to_contain_text("The end must be after the start.")
     assert _writes(emu, export["id"]) == []
@@ -87,7 +87,12 @@ def test_a_backfill_is_created_shows_progress_and_is_cancelled(
     today = datetime.now(UTC).date()
     _date(page, "Start date", today - timedelta(days=30))
     wait_for_app(page)
-    main.get_by_role("button", name="Start backfill").click()
+    main.get_by_role("button", name="Start backfill…").click()
+    wait_for_app(page)
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"{(today - timedelta(days=30)).isoformat()} → ")
+    assert not [w for w in _writes(emu, export["id"]) if w.path.endswith("/backfills/")]
+    dialog.get_by_role("button", name="Start backfill").click()
     wait_for_app(page)
     expect(page.get_by_test_id("stToast")).to_contain_text("Backfill started")
     created = [w for w in _writes(emu, export["id"]) if w.path.endswith("/backfills/")]
