@@ -88,10 +88,12 @@ def role_rules() -> RoleRules:
 
 
 def _user() -> dict[str, Any]:
-    try:
-        return st.user.to_dict()
-    except Exception:  # no script context (a bare import)
-        return {}
+    return st.user.to_dict()
+
+
+def _email(user: Mapping[str, Any]) -> str:
+    """The signed-in user's address (the subject when the provider sends no e-mail claim)."""
+    return str(user.get("email") or user.get("sub") or "")
 
 
 def signed_in_identity() -> Identity | None:
@@ -101,7 +103,7 @@ def signed_in_identity() -> Identity | None:
     user = _user()
     if not user.get("is_logged_in"):
         return None
-    email = str(user.get("email") or user.get("sub") or "")
+    email = _email(user)
     role = resolve_role(email, user, role_rules())
     return Identity(user=email, role=role) if role is not None and email else None
 
@@ -109,7 +111,7 @@ def signed_in_identity() -> Identity | None:
 def current_identity() -> Identity:
     """Who acts in this session. Pages never run for a visitor without a role (the gate stops
     them); anything that asks anyway gets read-only rights."""
-    return signed_in_identity() or Identity(user=str(_user().get("email") or ""), role=Role.VIEWER)
+    return signed_in_identity() or Identity(user=_email(_user()), role=Role.VIEWER)
 
 
 def gate() -> None:
@@ -139,7 +141,7 @@ def _sign_in_page() -> None:
 
 
 def _refused_page() -> None:
-    email = str(_user().get("email") or _user().get("sub") or "")
+    email = _email(_user())
     st.title("No access to this console")
     st.error(f"You are signed in as **{plain(email)}**, which has no role in this console.")
     contacts = role_rules().contacts()

@@ -107,6 +107,15 @@ def test_unknown_user_under_default_none_is_refused_with_whom_to_ask(app, connec
     assert connect_env.requests == []
 
 
+def test_a_wrong_roles_table_stops_every_page_saying_which_key(app, connect_env):
+    connect_env.clear_requests()
+    at = signed_in(app, "ada@acme.test", roles={**ROLES, "default": "superuser"}).run()
+    assert not at.exception
+    assert "Sign-in is misconfigured" in at.error[0].value
+    assert "default" in at.error[0].value
+    assert connect_env.requests == []
+
+
 def test_without_auth_everyone_is_local_and_an_admin(app, connect_env, searchable_function):
     at = app.run()
     assert not at.exception
