@@ -253,22 +253,29 @@ class Query:
                 current, before = self.hog_function_windows(days=days)
                 return FleetTotals(current, source="query", previous=before)
             return FleetTotals(self.hog_function_totals(days=days), source="query")
-        except errors.MissingScope as exc:
-            if fallback is None:
-                raise
-            reason = NO_QUERY_SCOPE_REASON if exc.scope == "query:read" else _failed_reason(exc)
         except errors.PostHogError as exc:
             if fallback is None:
                 raise
-            reason = _failed_reason(exc)
-        totals: Totals = {}
-        failed: dict[str, Exception] = {}
-        for function_id, value in fallback().items():
-            if isinstance(value, Exception):
-                failed[function_id] = value
-            else:
-                totals[function_id] = {name: int(total) for name, total in value.items()}
-        return FleetTotals(totals, source="per_function", reason=reason, failed=failed)
+            return one_by_one(fallback(), reason=fallback_reason(exc))
+
+
+def fallback_reason(exc: errors.PostHogError) -> str:
+    """Why the totals were read one function at a time, in plain words."""
+    if isinstance(exc, errors.MissingScope) and exc.scope == "query:read":
+        return NO_QUERY_SCOPE_REASON
+    return _failed_reason(exc)
+
+
+def one_by_one(results: Mapping[str, Mapping[str, int] | Exception], *, reason: str) -> FleetTotals:
+    """FleetTotals from `per_function_totals`' answers (a failure in place of its totals)."""
+    totals: Totals = {}
+    failed: dict[str, Exception] = {}
+    for function_id, value in results.items():
+        if isinstance(value, Exception):
+            failed[function_id] = value
+        else:
+            totals[function_id] = {name: int(total) for name, total in value.items()}
+    return FleetTotals(totals, source="per_function", reason=reason, failed=failed)
 
 
 def _failed_reason(exc: Exception) -> str:

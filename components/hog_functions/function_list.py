@@ -140,6 +140,7 @@ def _filters_from_link(key: str) -> None:
 def render(client: PostHogClient, *, key: str = "hf_list") -> None:
     _filters_from_link(key)
     with st.spinner("Loading hog functions…"):
+        fleet = data.fleet_totals(client, days=7)  # reads the list while its query runs
         functions = data.hog_functions(client)
     creators = sorted({_creator(f) for f in functions})
     cols = st.columns([3, 2, 3, 2])
@@ -158,7 +159,6 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
         "Created by", creators, index=None, key=f"{key}_creator", placeholder="Anyone"
     )
     shown = filter_functions(functions, types=types, healths=healths, text=text, creator=creator)
-    fleet = data.fleet_totals(client, days=7)
     explain_source(fleet)
     frame = to_frame(shown, fleet, client.host)
     sort_label = st.selectbox("Sort by", list(SORTS), key=f"{key}_sort")

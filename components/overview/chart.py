@@ -51,6 +51,4 @@ def render(frame: pd.DataFrame, *, key: str = "ov_chart") -> None:
             tooltip=["yearmonthdate(Day):T", alt.Tooltip("Failure rate:Q", format=".1%")],
         )
     )
-    st.altair_chart(
-        alt.layer(bars, rate).resolve_scale(y="independent"), width="stretch", key=key
-    )
+    st.altair_chart(alt.layer(bars, rate).resolve_scale(y="independent"), width="stretch", key=key)

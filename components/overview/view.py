@@ -178,8 +178,8 @@ def render(client: PostHogClient, *, key: str = "ov") -> None:
     st.subheader("Needs attention")
     table_slot = st.container()
 
+    _read(s, "totals", lambda: data.fleet_totals(client, days=limits.days))  # and the list
     _read(s, "functions", lambda: data.hog_functions(client))
-    _read(s, "totals", lambda: data.fleet_totals(client, days=limits.days))
     if s.ready("totals"):
         with notices:
             explain_source(s.values["totals"])
@@ -209,14 +209,16 @@ def render(client: PostHogClient, *, key: str = "ov") -> None:
                 ),
             )
     redraw()
-    _read(s, "daily", lambda: data.fleet_daily(client, days=limits.days))
+    one_by_one = s.ready("totals") and s.values["totals"].source == "per_function"
+    if not one_by_one:  # the query was refused or failed a moment ago: not asked again
+        _read(s, "daily", lambda: data.fleet_daily(client, days=limits.days))
     daily = None
     with chart_slot.container():
         if s.ready("daily"):
             daily = chart.to_frame(s.values["daily"])
             chart.render(daily, key=f"{key}_chart")
-        elif s.ready("totals") and s.values["totals"].source == "per_function":
-            st.caption("The daily chart needs the query API, which this key may not use.")
+        elif one_by_one:
+            st.caption("The daily chart needs PostHog's query API, which answered no just now.")
         else:
             st.caption(plain(s.problem("daily") or LOADING))
 

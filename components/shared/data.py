@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import streamlit as st
@@ -25,6 +26,7 @@ from services.analytics_models import (
 )
 from services.dashboards import SharedItem
 from services.dashboards import shared_publicly as find_shared_publicly
+from services.errors import PostHogError
 from services.models import (
     AppErrorSample,
     AppMetrics,
@@ -41,7 +43,7 @@ from services.models import (
     Project,
     TestStep,
 )
-from services.query import FleetDaily, FleetTotals
+from services.query import FleetDaily, FleetTotals, fallback_reason, one_by_one
 
 _BY_FINGERPRINT = {PostHogClient: lambda client: client.fingerprint}
 
@@ -427,18 +429,23 @@ def _progress_bar(what: str) -> Callable[[int, int], None]:
 
 def fleet_totals(client: PostHogClient, *, days: int = 7) -> FleetTotals:
     """Every hog function's totals by metric name over `days` days and the `days` before, in
-    one query over `app_metrics`, kept two minutes per connection and window. When the query
-    is refused (a key without `query:read`) or fails, the listed functions' totals are read
-    one by one, concurrently with a progress bar; `reason` then says why."""
+    one query over `app_metrics`, kept two minutes per connection and window. The function
+    list is read (and cached) while the query runs. When the query is refused (a key without
+    `query:read`) or fails, the listed functions' totals are read one by one, concurrently
+    with a progress bar; `reason` then says why."""
 
     def read() -> FleetTotals:
-        def one_by_one():
+        with ThreadPoolExecutor(max_workers=1) as pool:  # services only: no Streamlit in it
+            asked = pool.submit(client.query.fleet_totals, days=days, previous=True)
             ids = [f.id for f in hog_functions(client)]
-            return client.query.per_function_totals(
-                ids, days=days, on_progress=_progress_bar(f"Reading {days}-day totals per function")
-            )
-
-        return client.query.fleet_totals(days=days, fallback=one_by_one, previous=True)
+            try:
+                return asked.result()
+            except PostHogError as exc:
+                reason = fallback_reason(exc)
+        results = client.query.per_function_totals(
+            ids, days=days, on_progress=_progress_bar(f"Reading {days}-day totals per function")
+        )
+        return one_by_one(results, reason=reason)
 
     return _kept().get((client.fingerprint, "fleet_totals", days), 120, read)
 

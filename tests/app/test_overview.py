@@ -258,7 +258,8 @@ def test_overview_falls_back_without_query_read_says_so_once_and_shows_the_same(
     notes = _speed_notes(at)
     assert len(notes) == 1 and "much faster" in notes[0]
     assert _per_function_totals(no_query_env)
-    assert any("needs the query API" in c.value for c in at.caption)  # the chart says why not
+    assert any("needs PostHog's query API" in c.value for c in at.caption)  # the chart says why
+    assert len(_queries(no_query_env)) == 1  # refused once, not asked again for the chart
     table = _attention(at)
     for row in table[table["What"] == "Hog function"].itertuples():
         expected = delivery(with_query.get(row.id))
