@@ -77,14 +77,21 @@ def provider_label(name: str | None) -> str:
     return urlsplit(url).netloc or "single sign-on"
 
 
-def role_rules() -> RoleRules:
-    """`[console.roles]`; a wrong value stops every page with what to fix."""
+def role_rules() -> RoleRules | None:
+    """`[console.roles]`, or None when a value in it is wrong (then nobody gets a role, and the
+    gate says what to fix)."""
     try:
         return RoleRules.from_table(_section("console").get("roles"))
+    except ValueError:
+        return None
+
+
+def _roles_problem() -> str | None:
+    try:
+        RoleRules.from_table(_section("console").get("roles"))
     except ValueError as exc:
-        st.error(f"Sign-in is misconfigured: {exc}.", icon=":material/error:")
-        st.stop()
-        raise  # not reached: st.stop ends the run
+        return str(exc)
+    return None
 
 
 def _user() -> dict[str, Any]:
@@ -103,8 +110,8 @@ def signed_in_identity() -> Identity | None:
     user = _user()
     if not user.get("is_logged_in"):
         return None
-    email = _email(user)
-    role = resolve_role(email, user, role_rules())
+    email, rules = _email(user), role_rules()
+    role = resolve_role(email, user, rules) if rules is not None else None
     return Identity(user=email, role=role) if role is not None and email else None
 
 
@@ -141,13 +148,20 @@ def _sign_in_page() -> None:
 
 
 def _refused_page() -> None:
-    email = _email(_user())
-    st.title("No access to this console")
-    st.error(f"You are signed in as **{plain(email)}**, which has no role in this console.")
-    contacts = role_rules().contacts()
-    if contacts:
-        st.write(plain("Ask an admin to give you a role: " + ", ".join(contacts) + "."))
+    problem = _roles_problem()
+    if problem:
+        st.title("PostHog Admin Console")
+        st.error(f"Sign-in is misconfigured: {plain(problem)}.", icon=":material/error:")
+        st.write("Ask whoever runs this console to fix `.streamlit/secrets.toml`.")
     else:
-        st.write("Ask whoever runs this console to add you to `[console.roles]`.")
+        st.title("No access to this console")
+        st.error(
+            f"You are signed in as **{plain(_email(_user()))}**, which has no role in this console."
+        )
+        contacts = role_rules().contacts()
+        if contacts:
+            st.write(plain("Ask an admin to give you a role: " + ", ".join(contacts) + "."))
+        else:
+            st.write("Ask whoever runs this console to add you to `[console.roles]`.")
     if st.button("Log out", key="refused_log_out", icon=":material/logout:"):
         st.logout()
