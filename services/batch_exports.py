@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Unpack
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from services.errors import Conflict, PostHogError
 from services.ids import segment, uuid_id
@@ -112,6 +112,41 @@ MODELS = ("events", "persons", "sessions")
 RUNNING = ("Running", "Starting")
 FAILED_RUN = ("Failed", "FailedRetryable", "FailedBilling")
 EXPORT_STATES = ("Active", "Paused", "Ended")
+
+
+URL_FIELDS = ("url", "endpoint_url")
+PORT_RANGE = (1, 65_535)
+
+
+def config_problems(
+    destination_type: str, config: dict[str, Any], *, editing: bool
+) -> dict[str, str]:
+    """What PostHog (or the destination) would refuse in a destination's config, checked
+    before anything is sent: `config.<key>` → message, every field at once."""
+    found: dict[str, str] = {}
+    for field in DESTINATION_FIELDS.get(destination_type, ()):
+        value = config.get(field.key)
+        where = f"config.{field.key}"
+        if field.secret and isinstance(value, str) and value and not value.strip():
+            found[where] = "A secret cannot be only spaces" + (
+                ": type it, or leave the field empty to keep the stored one." if editing else "."
+            )
+        elif field.required and value in (None, "") and not (editing and field.secret):
+            found[where] = "required"
+        elif field.key in URL_FIELDS and value and not _is_web_address(str(value)):
+            found[where] = "Give a full address starting with https:// (or http://)."
+        elif (
+            field.key == "port"
+            and value is not None
+            and not (PORT_RANGE[0] <= int(value) <= PORT_RANGE[1])
+        ):
+            found[where] = f"A port is a number from {PORT_RANGE[0]} to {PORT_RANGE[1]:,}."
+    return found
+
+
+def _is_web_address(text: str) -> bool:
+    parts = urlsplit(text.strip())
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in text
 
 
 @dataclass(frozen=True)

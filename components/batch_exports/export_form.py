@@ -29,6 +29,7 @@ from services.batch_exports import (
     READ_ONLY_TYPES,
     ConfigField,
     changes_for,
+    config_problems,
 )
 from services.models import BatchExport
 
@@ -59,6 +60,8 @@ def _config_field(
             help="Secret: PostHog never shows it again once saved."
             + (" Blank keeps the stored value." if editing else ""),
         )
+        # a pasted secret loses its stray spaces; only spaces is kept as typed, to be refused
+        value = value.strip() or value
     elif field.kind == "number":
         value = st.number_input(
             label, value=stored if isinstance(stored, int) else None, step=1, key=widget
@@ -220,12 +223,11 @@ def problems(
     found: dict[str, str] = {}
     if not name.strip():
         found["name"] = "Give the export a name."
-    for field in DESTINATION_FIELDS.get(destination_type, ()):
-        if editing and field.secret:
-            continue
-        if field.required and config.get(field.key) in (None, ""):
-            label, _ = field_words(destination_type, field.key)
-            found[f"config.{field.key}"] = f"{label} is required."
+    for where, message in config_problems(destination_type, config, editing=editing).items():
+        if message == "required":
+            label, _ = field_words(destination_type, where.removeprefix("config."))
+            message = f"{label} is required."
+        found[where] = message
     if destination_type == "HTTP" and schedule.get("model") != "events":
         found["model"] = "HTTP destinations export events only."
     start, end = schedule.get("start_at"), schedule.get("end_at")

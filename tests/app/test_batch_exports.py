@@ -14,6 +14,7 @@ from components.batch_exports.fields import field_words
 from emulator.batch_exports import stored_export
 from services.batch_exports import DESTINATION_FIELDS
 from services.journal import Journal
+from tests.markdown import unescape
 
 LIST = """
 from components.batch_exports import export_list as batch_export_list
@@ -211,6 +212,25 @@ def test_create_checks_fields_tests_the_config_then_creates(connect_env, run_scr
     assert created.changes["config.host"] == {"before": None, "after": "db.example.com"}
     assert "pw-123" not in repr([e.changes for e in _journal()])
     assert at.query_params["id"] == [stored["id"]] or at.query_params["id"] == stored["id"]
+
+
+def test_bad_url_port_and_blank_secret_are_each_explained_and_nothing_is_sent(
+    connect_env, run_script
+):
+    at = run_script(CREATE)
+    at.selectbox(key="new_type").select("HTTP").run()
+    at.text_input(key="new_name").input("Webhook copy").run()
+    at.text_input(key="new_cfg_url").input("hooks.example.com/ingest").run()
+    at.text_input(key="new_cfg_token").input("   ").run()
+    _button(at, "new_submit").click().run()
+    errors = unescape(" ".join(e.value for e in at.error))
+    assert "full address starting with https://" in errors
+    assert "cannot be only spaces" in errors  # both fields at once, each its own message
+    at.selectbox(key="new_type").select("Postgres").run()
+    at.number_input(key="new_cfg_port").set_value(70000).run()
+    _button(at, "new_submit").click().run()
+    assert "A port is a number from 1 to 65,535" in " ".join(e.value for e in at.error)
+    assert not _writes(connect_env)
 
 
 def test_server_rejection_shows_next_to_its_field(connect_env, run_script):
@@ -469,6 +489,7 @@ def test_status_badges_and_run_labels_name_every_status(run_script):
         """
 import streamlit as st
 from components.batch_exports import status
+from tests.markdown import unescape
 for name in status.EXPORT_BADGES:
     status.badge(name)
 st.write(" | ".join(status.run_label(s) for s in status.RUN_BADGES))

@@ -412,3 +412,19 @@ def test_historical_exports(client):
     assert client.app_metrics.historical_exports(geoip.id) == []
     with pytest.raises(e.NotFound):
         client.app_metrics.historical_export(s3.id, "nope")
+
+
+def test_config_problems_are_found_for_every_field_at_once():
+    from services.batch_exports import config_problems
+
+    found = config_problems("HTTP", {"url": "ftp://files.example", "token": "  "}, editing=False)
+    assert set(found) == {"config.url", "config.token"}
+    assert (
+        config_problems("HTTP", {"url": "https://h.example/x", "token": "t"}, editing=False) == {}
+    )
+    assert config_problems("Postgres", {"port": 0}, editing=True)["config.port"].startswith(
+        "A port is"
+    )
+    # editing: a blank secret keeps the stored one; only spaces is refused
+    assert "config.password" not in config_problems("Postgres", {"password": ""}, editing=True)
+    assert "config.password" in config_problems("Postgres", {"password": " "}, editing=True)
