@@ -489,7 +489,6 @@ def test_status_badges_and_run_labels_name_every_status(run_script):
         """
 import streamlit as st
 from components.batch_exports import status
-from tests.markdown import unescape
 for name in status.EXPORT_BADGES:
     status.badge(name)
 st.write(" | ".join(status.run_label(s) for s in status.RUN_BADGES))
