@@ -290,11 +290,16 @@ def start_signed_in_streamlit(start_streamlit, tmp_path_factory):
         lines = ["[auth]", *(f"{k} = {_toml(v)}" for k, v in auth.items()), "", "[console.roles]"]
         lines += [f"{k} = {_toml(v)}" for k, v in roles.items()]
         secrets.write_text("\n".join(lines) + "\n")
+        # Streamlit's secrets.files option, for this server only (it copies the environment)
+        before = os.environ.get("STREAMLIT_SECRETS_FILES")
         os.environ["STREAMLIT_SECRETS_FILES"] = str(secrets)
         try:
             server = start_streamlit(emulator)
         finally:
-            del os.environ["STREAMLIT_SECRETS_FILES"]
+            if before is None:
+                del os.environ["STREAMLIT_SECRETS_FILES"]
+            else:
+                os.environ["STREAMLIT_SECRETS_FILES"] = before
         server.url = server.url.replace("127.0.0.1", "localhost")
         return server, provider
 
