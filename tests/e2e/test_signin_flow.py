@@ -245,9 +245,7 @@ def test_two_people_on_one_server_keep_their_own_identity_and_rights(
         other.context.close()
 
 
-def test_operator_pauses_an_export_but_cannot_delete_it(
-    console, page, wait_for_app, open_detail
-):
+def test_operator_pauses_an_export_but_cannot_delete_it(console, page, wait_for_app, open_detail):
     emu, server, _provider = console
     export = next(x for x in emu.batch_exports.values() if x["team_id"] == 1 and not x["paused"])
     sign_in(page, console, "bob@acme.test", wait_for_app)
