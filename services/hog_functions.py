@@ -44,6 +44,9 @@ _STATE_NAMES = {
 HEALTH_STATES = ("Active", "Degraded", "Disabled by PostHog", "Unknown", "Paused")
 
 
+NAME_LIMIT = 400  # PostHog's HogFunction.name max_length
+
+
 def health_of(function: HogFunction) -> str:
     """Health for operators. Paused is the operator's switch (`enabled`); the rest comes from
     PostHog's watcher state, never from `enabled` alone."""

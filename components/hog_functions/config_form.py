@@ -18,6 +18,7 @@ from components.shared.text import plain
 from services import PostHogClient
 from services.errors import PostHogError
 from services.hog_functions import (
+    NAME_LIMIT,
     changed_between,
     changes_for,
     input_value,
@@ -83,9 +84,11 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
         placed.add(field)
         _field_error({**server_errors, **errors}, field)
 
-    name = st.text_input("Name", function.name, key=f"{prefix}_name", max_chars=400)
+    name = st.text_input("Name", function.name, key=f"{prefix}_name", max_chars=NAME_LIMIT)
     if not name.strip():
         errors["name"] = "Give the function a name."
+    elif len(name.strip()) > NAME_LIMIT:
+        errors["name"] = f"PostHog allows names of up to {NAME_LIMIT} characters."
     field_error("name")
     description = st.text_area(
         "Description", function.description or "", key=f"{prefix}_desc", height=68
@@ -228,11 +231,16 @@ def _inputs(function: HogFunction, prefix: str, errors: dict, field_error: Field
             state = "set" if secret_is_set(function, field) else "not set"
             st.markdown(f"**{plain(label)}** · secret, {state}")
             if st.checkbox("Replace secret", key=f"{widget}_replace"):
-                new_value = st.text_input(
+                typed = st.text_input(
                     f"New value for {label}", type="password", key=widget, help=help_text
                 )
+                new_value = typed.strip()  # a pasted secret loses its stray spaces
                 if not new_value:
-                    errors[f"inputs__{field}"] = "Enter the new secret, or untick Replace."
+                    errors[f"inputs__{field}"] = (
+                        "A secret cannot be only spaces: type it, or untick Replace."
+                        if typed
+                        else "Enter the new secret, or untick Replace."
+                    )
                 new_secrets[field] = new_value
             elif item.get("required") and state == "not set":
                 errors[f"inputs__{field}"] = "This secret is required: tick Replace secret."

@@ -14,6 +14,7 @@ from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import PostHogClient
 from services.errors import PostHogError
+from services.hog_functions import NAME_LIMIT
 from services.models import HogFunctionTemplate
 
 STATUS_TAGS = {
@@ -116,7 +117,7 @@ def _create_form(client: PostHogClient, template: HogFunctionTemplate, *, key: s
     blocked = blocked_reason(actions.CREATE)
     with st.form(f"{key}_create_{template.id}"):
         st.markdown("**Create from this template**")
-        name = st.text_input("Name", template.name)
+        name = st.text_input("Name", template.name, max_chars=NAME_LIMIT)
         field_error("name")
         description = st.text_input("Description", template.description or "")
         field_error("description")
@@ -125,7 +126,8 @@ def _create_form(client: PostHogClient, template: HogFunctionTemplate, *, key: s
             label = (item.get("label") or item["key"]) + (" *" if item.get("required") else "")
             default = item.get("default")
             if item.get("secret"):
-                values[item["key"]] = st.text_input(label, type="password")
+                # a pasted secret loses its stray spaces; only spaces counts as empty
+                values[item["key"]] = st.text_input(label, type="password").strip()
             elif isinstance(default, (dict, list)) or item.get("type") in ("json", "dictionary"):
                 values[item["key"]] = default  # edit structured inputs after creating
                 st.caption(plain(f"{label}: uses the template default; edit it after creating."))
@@ -152,6 +154,8 @@ def _create_form(client: PostHogClient, template: HogFunctionTemplate, *, key: s
     }
     if not name.strip():
         missing["name"] = "Give the function a name."
+    elif len(name.strip()) > NAME_LIMIT:
+        missing["name"] = f"PostHog allows names of up to {NAME_LIMIT} characters."
     if missing:
         actions.keep(actions.FIELD_ERRORS, template.id, missing)
         st.rerun()

@@ -135,6 +135,7 @@ def _edit(client: PostHogClient, insight: Insight, key: str) -> None:
     name = st.text_input(
         "Name",
         key=f"{form}_name",
+        max_chars=400,  # PostHog's Insight.name max_length
         placeholder=insight.derived_name or "",
         help="Blank lets PostHog derive a name from the query.",
     )

@@ -109,7 +109,7 @@ def render_create(client: PostHogClient, *, key: str = "ins_create") -> None:
     )
     first = next(iter(PRESETS))
     st.session_state.setdefault(f"{key}_query", json.dumps(PRESETS[first], indent=2))
-    name = st.text_input("Name *", key=f"{key}_name")
+    name = st.text_input("Name *", key=f"{key}_name", max_chars=400)  # PostHog's limit
     field_error(key, "name")
     description = st.text_area("Description", key=f"{key}_description", height=80)
     field_error(key, "description")

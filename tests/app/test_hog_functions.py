@@ -153,6 +153,24 @@ def test_rename_sends_only_the_name_and_keeps_secrets(
     assert connect_env.requests[0].method == "GET"  # re-read before writing
 
 
+def test_a_secret_of_only_spaces_is_refused_and_a_name_is_held_to_posthogs_limit(
+    connect_env, function_with_secret, run_script
+):
+    fn = function_with_secret(connect_env)
+    secret = next(iter(fn["secret_inputs"]))
+    at = run_script(FORM, function_id=fn["id"])
+    connect_env.clear_requests()
+    replace = next(c for c in at.checkbox if c.key.endswith(f"_in_{secret}_replace"))
+    replace.check().run()
+    next(t for t in at.text_input if t.key.endswith(f"_in_{secret}")).input("   ").run()
+    assert "cannot be only spaces" in " ".join(e.value for e in at.error)
+    assert not any((b.key or "").endswith("_save") for b in at.button)  # no save offered
+    name = next(t for t in at.text_input if t.key.endswith("_name"))
+    assert name.max_chars == 400  # PostHog's limit, held by the field itself
+    assert not _patches(connect_env)
+    assert connect_env.stored_hog_function(fn["id"])["secret_inputs"] == fn["secret_inputs"]
+
+
 def test_changing_an_input_sends_inputs_whole_with_secrets_echoed(
     connect_env, function_with_secret, run_script
 ):
