@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.shared.actions import OUTCOME, PENDING
-from services.journal import Journal
+from services.journal import Entry, Journal
+from tests.app.conftest import AFTER, BEFORE
 from tests.markdown import unescape
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,8 +202,6 @@ for key in ("hog_function.disable", "hog_function.enable", "hog_function.delete"
 
 
 def _runner(emulator, email: str | None, function_id: str) -> AppTest:
-    from tests.app.conftest import AFTER, BEFORE
-
     script = BEFORE + RUN.replace("FUNCTION_ID", repr(function_id)) + AFTER
     at = AppTest.from_string(script, default_timeout=60)
     if email is None:
@@ -279,3 +278,55 @@ def test_two_sessions_keep_their_own_identity_and_client(connect_env):
         viewer.session_state["posthog_client"][1]
         is not (operator.session_state["posthog_client"][1])
     )
+
+
+# --- undo from the Journal page, by the signed-in user -------------------------------------
+
+JOURNAL_PAGE = """
+from components.console import journal
+from components.shared.connection import get_client
+journal.render(get_client())
+"""
+
+
+def _journal_page(email: str) -> AppTest:
+    return signed_in(AppTest.from_string(BEFORE + JOURNAL_PAGE + AFTER, default_timeout=60), email)
+
+
+@pytest.mark.parametrize(
+    "author,reader,refusal",
+    [
+        ("ada@acme.test", "bob@acme.test", "Operators can undo only their own changes."),
+        ("bob@acme.test", "bob@acme.test", None),
+        ("bob@acme.test", "ada@acme.test", None),
+        ("bob@acme.test", "val@partner.test", "Operators can undo only their own changes."),
+    ],
+)
+def test_undo_on_the_journal_page_goes_by_the_signed_in_address(
+    connect_env, author, reader, refusal
+):
+    function = _function(connect_env, enabled=False)
+    book = Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"])
+    entry_id = book.begin(
+        Entry(
+            user=author,
+            host=connect_env.url,
+            project_id=str(connect_env.project_id),
+            action="Disable function",
+            action_key="hog_function.disable",
+            resource="hog_function",
+            object_id=function["id"],
+            object_name=function["name"],
+        )
+    )
+    book.complete(entry_id, outcome="done")
+    book.dispose()
+    at = _journal_page(reader).run()
+    assert not at.exception
+    undo = at.button(key="journal_undo")
+    assert undo.disabled is (refusal is not None)
+    assert undo.help == (refusal or undo.help)
+    if refusal is None:
+        undo.click().run()
+        assert connect_env.stored_hog_function(function["id"])["enabled"] is True
+        assert _entries()[0].user == reader
