@@ -219,10 +219,10 @@ def _why_not_undo(
         return "Already undone."
     if entry.host != client.host or str(entry.project_id) != str(client.project_id):
         return "Made on another PostHog project: connect to it in Settings to undo it."
-    me = identity()
-    if me.role < Role.ADMIN and entry.user != me.user:
-        return "Operators can undo only their own changes."
-    return blocked_reason(reverse)
+    reason = blocked_reason(reverse)  # audit mode or too low a role says so first
+    if reason is None and identity().role < Role.ADMIN and entry.user != identity().user:
+        reason = "Operators can undo only their own changes."
+    return reason
 
 
 def _typed_id(entry: Entry):
