@@ -53,11 +53,12 @@ METRIC_KINDS = {
 }
 
 
-def by_kind(names: Mapping[str, int]) -> dict[str, int]:
-    """Totals by metric name summed by kind; an unknown name counts as "other"."""
+def by_kind(names: Mapping[str, int], known: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Totals by metric name summed by kind: PostHog's own kind of each name when `known`
+    (from `app_metrics.metric_kind`), else METRIC_KINDS; an unknown name counts as "other"."""
     kinds: dict[str, int] = {}
     for name, total in names.items():
-        kind = METRIC_KINDS.get(name, "other")
+        kind = (known or {}).get(name) or METRIC_KINDS.get(name, "other")
         kinds[kind] = kinds.get(kind, 0) + int(total)
     return kinds
 
@@ -110,13 +111,14 @@ class FleetTotals:
     reason: str | None = None
     failed: dict[str, Exception] = field(default_factory=dict)
     previous: Totals | None = None  # the window before, when it was asked for and read
+    metric_kinds: dict[str, str] = field(default_factory=dict)  # PostHog's, when it said
 
     def kinds(self, function_id: str) -> dict[str, int] | None:
         """The function's totals by kind (success, failure, other), as the list shows them
         and `/metrics/totals/?breakdown_by=kind` counts them; None when they are unknown."""
         if function_id in self.failed:
             return None
-        return by_kind(self.totals.get(function_id, {}))
+        return by_kind(self.totals.get(function_id, {}), self.metric_kinds)
 
 
 class Query:
@@ -145,21 +147,27 @@ class Query:
 
     def hog_function_windows(
         self, *, days: int = 7, page_size: int = MAX_ROWS
-    ) -> tuple[Totals, Totals]:
-        """The same totals, and those of the `days` days before them, in one query (what an
-        Overview compares against)."""
+    ) -> tuple[Totals, Totals, dict[str, str]]:
+        """The same totals, those of the `days` days before them (what an Overview compares
+        against), and PostHog's own kind of each metric name, in one query."""
         return self._totals(days, page_size, previous=True)
 
-    def _totals(self, days: int, page_size: int, *, previous: bool) -> tuple[Totals, Totals]:
+    def _totals(
+        self, days: int, page_size: int, *, previous: bool
+    ) -> tuple[Totals, Totals, dict[str, str]]:
         window = _window(days)
         columns = "sum(count) AS total"
         where = window
         if previous:
             where = _window(2 * days)
-            columns = f"sumIf(count, {window}) AS total, sumIf(count, {_before(days)}) AS previous"
+            columns = (
+                f"sumIf(count, {window}) AS total, sumIf(count, {_before(days)}) AS previous, "
+                "min(metric_kind) AS kind"
+            )
         page_size = max(1, min(int(page_size), MAX_ROWS))
         totals: Totals = {}
         before: Totals = {}
+        kinds: dict[str, str] = {}
         after: tuple[str, str] | None = None
         while True:
             keyset = ""
@@ -181,12 +189,14 @@ class Query:
             rows = page.rows()
             for row in rows:
                 function_id, name = str(row["app_source_id"]), str(row["metric_name"])
+                if row.get("kind"):
+                    kinds[name] = str(row["kind"])
                 for into, column in ((totals, "total"), (before, "previous")):
                     value = int(row.get(column) or 0)
                     if value:  # zero totals are left out, as /metrics/totals/ leaves them
                         into.setdefault(function_id, {})[name] = value
             if not rows or not (page.has_more or len(rows) >= page_size):
-                return totals, before
+                return totals, before, kinds
             after = (str(rows[-1]["app_source_id"]), str(rows[-1]["metric_name"]))
 
     def hog_function_daily(self, *, days: int = 7) -> FleetDaily:
@@ -250,8 +260,8 @@ class Query:
         `previous`, the query also returns the window before (the fallback does not)."""
         try:
             if previous:
-                current, before = self.hog_function_windows(days=days)
-                return FleetTotals(current, source="query", previous=before)
+                current, before, kinds = self.hog_function_windows(days=days)
+                return FleetTotals(current, source="query", previous=before, metric_kinds=kinds)
             return FleetTotals(self.hog_function_totals(days=days), source="query")
         except errors.PostHogError as exc:
             if fallback is None:

@@ -100,9 +100,12 @@ def current_project(client: PostHogClient) -> Project:
     return client.projects.get(client.project_id)
 
 
-@cached(ttl=60, max_entries=50, tags=("hog_functions",))
+# 3 minutes: longer than the per-function fallback takes for 1,000 functions (480 requests a
+# minute), so the list it read is still kept when the page draws it. Writes forget it anyway.
+@cached(ttl=180, max_entries=50, tags=("hog_functions",))
 def hog_functions(client: PostHogClient) -> list[HogFunction]:
-    return client.hog_functions.list()
+    # PostHog sets no maximum page size here: 500 a page makes 1,000 functions two requests
+    return client.hog_functions.list(page_size=500)
 
 
 @cached(ttl=60, max_entries=100, tags=("hog_functions",))
