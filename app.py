@@ -17,16 +17,20 @@ def _page(script: str, title: str, icon: str, url_path: str, **options) -> st.Pa
 
 
 HOG_FUNCTIONS = _page("hog-functions.py", "Hog functions", "bolt", "hog-functions")
+OVERVIEW = _page("overview.py", "Overview", "space_dashboard", "overview")
 
 
 def _home() -> None:
     # The default page is served only at "/", so no real page is the default: that keeps
-    # /hog-functions?id=… deep links routable. "/" goes to the hog functions.
-    st.switch_page(HOG_FUNCTIONS, query_params=st.query_params.to_dict())
+    # /hog-functions?id=… deep links routable. "/" goes to the Overview.
+    st.switch_page(OVERVIEW, query_params=st.query_params.to_dict())
 
 
 PAGES = {
-    "": [st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden")],
+    "": [
+        st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden"),
+        OVERVIEW,
+    ],
     "Pipelines": [
         HOG_FUNCTIONS,
         _page("batch-exports.py", "Batch exports", "cloud_upload", "batch-exports"),

@@ -159,7 +159,7 @@ def open_detail():
 def _pick_function(page: Page, server, name: str):
     """Open the hog functions list, search for `name` (which finds only it) and return the
     picked row's action bar (its name, switch and "Open details")."""
-    page.goto(server.url)
+    page.goto(f"{server.url}/hog-functions")
     _wait_for_app(page)
     search = page.locator("input[aria-label='Search']")
     search.fill(name)
