@@ -40,6 +40,7 @@ def _ids(emulator) -> dict[str, str]:
 # (page, which object's ?id=, the write controls it must show disabled saying why: patterns of
 # their keys with ids as "#")
 VIEWS = [
+    ("overview", None, [r"ov_attention_(disable|pause)"]),
     (
         "hog-functions",
         None,
@@ -285,7 +286,10 @@ actions.ask_pending(client)
 
 
 def _list_switch(at: AppTest):
+    """The first function's switch on the hog functions list ("/" is the Overview)."""
     at.session_state["hf_list_table"] = {"selection": {"rows": [0], "columns": []}}
+    if any(t.value == "Overview" for t in at.title):
+        at.switch_page("pages/hog-functions.py")
     at.run()
     return next(t for t in at.toggle if t.key.startswith("hf_list_switch_"))
 

@@ -59,9 +59,10 @@ def test_disable_then_undo_from_the_journal(
         "done",
         disable.id,
     )
-    assert [r["Outcome"] for r in _csv(page, main)] == ["done", "done (undone)"]
-    expect(entry).to_contain_text(f"#{disable.id}")  # still the undone entry, not the new row
+    # the rerun after the undo has drawn once the entry's Undo is disabled
     expect(entry.get_by_role("button", name="Undo: Enable function")).to_be_disabled()
+    expect(entry).to_contain_text(f"#{disable.id}")  # still the undone entry, not the new row
+    assert [r["Outcome"] for r in _csv(page, main)] == ["done", "done (undone)"]
 
     entry.get_by_role("button", name="Open hog function").click()
     wait_for_app(page)
