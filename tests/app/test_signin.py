@@ -14,6 +14,7 @@ from components.shared.actions import OUTCOME, PENDING
 from services.journal import Entry, Journal
 from tests.app.conftest import AFTER, BEFORE
 from tests.markdown import unescape
+from tests.roles import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {
@@ -22,15 +23,6 @@ AUTH = {
     "client_id": "console",
     "client_secret": "console-secret",
     "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-}
-ROLES = {
-    "admins": ["ada@acme.test"],
-    "operators": ["@acme.test"],
-    "viewers": ["val@partner.test"],
-    "default": "none",
-    "claim": "groups",
-    "claim_admins": ["posthog-admins"],
-    "claim_operators": ["posthog-operators"],
 }
 
 
@@ -64,6 +56,8 @@ def _function(emulator, *, enabled: bool = True) -> dict:
 
 def _list_switches(at: AppTest, function: dict) -> list:
     """Search the hog functions list for one function, which picks it: its row's switch."""
+    if any(t.value == "Overview" for t in at.title):  # "/" is the Overview
+        at.switch_page("pages/hog-functions.py").run()
     at.text_input(key="hf_list_search").input(function["name"]).run()
     return [t for t in at.toggle if t.key and t.key.startswith("hf_list_switch_")]
 

@@ -34,6 +34,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _stop(proc: subprocess.Popen, log) -> None:
+    """End a server the tests started, and close its log."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -92,12 +102,7 @@ class StreamlitServer:
         raise RuntimeError("streamlit did not become healthy in 60 s")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        _stop(self.proc, self.log)
 
 
 @pytest.fixture(scope="session")
@@ -255,12 +260,7 @@ class OidcProvider:
     METADATA = "/.well-known/openid-configuration"
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        _stop(self.proc, self.log)
 
 
 def _toml(value) -> str:

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from emulator import Emulator
 from services.journal import Journal
+from tests.roles import ROLES
 
 USERS = [
     {"sub": "ada@acme.test", "email": "ada@acme.test", "name": "Ada"},
@@ -24,15 +25,6 @@ USERS = [
     {"sub": "val@partner.test", "email": "val@partner.test", "name": "Val"},
     {"sub": "gil@elsewhere.test", "email": "gil@elsewhere.test", "groups": ["posthog-operators"]},
 ]
-ROLES = {
-    "admins": ["ada@acme.test"],
-    "operators": ["@acme.test"],
-    "viewers": ["val@partner.test"],
-    "default": "none",
-    "claim": "groups",
-    "claim_admins": ["posthog-admins"],
-    "claim_operators": ["posthog-operators"],
-}
 
 
 @pytest.fixture(scope="module")
