@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -65,8 +66,9 @@ def test_disable_then_undo_from_the_journal(
     assert [r["Outcome"] for r in _csv(page, main)] == ["done", "done (undone)"]
 
     entry.get_by_role("button", name="Open hog function").click()
+    # the address changes after the switched-to page starts: wait for it, not the first rerun
+    expect(page).to_have_url(re.compile(re.escape(f"/hog-functions?id={target['id']}") + "$"))
     wait_for_app(page)
-    assert f"/hog-functions?id={target['id']}" in page.url
     expect(
         page.get_by_test_id("stMain").get_by_role("heading", name=target["name"])
     ).to_be_visible()
