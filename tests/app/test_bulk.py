@@ -1,0 +1,89 @@
+"""Bulk actions under AppTest against the emulator: the preview says what will change and what
+is skipped, the batch sends one write per changing item, and the journal holds one batch."""
+
+from __future__ import annotations
+
+import os
+
+from services.journal import Journal
+
+LIST = """
+from components.hog_functions import function_list
+from components.shared.connection import get_client
+function_list.render(get_client())
+"""
+
+
+def _journal() -> Journal:
+    return Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"])
+
+
+def _table(at, column: str):
+    """The table that has `column` (AppTest does not expose a dataframe's key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _live(emulator, **match) -> list[dict]:
+    return [
+        f
+        for f in emulator.stored_hog_functions(1)
+        if not f["deleted"] and all(f.get(k) == v for k, v in match.items())
+    ]
+
+
+def test_bulk_disable_previews_skips_and_sends_one_patch_per_enabled_function(
+    connect_env, run_script
+):
+    at = run_script(LIST)
+    at.multiselect(key="hf_list_types").set_value(["destination"]).run()
+    matching = _live(connect_env, type="destination")
+    enabled = {f["id"] for f in matching if f["enabled"]}
+    assert enabled and len(enabled) < len(matching)  # some are already off
+    at.checkbox(key="hf_list_bulk_all").check().run()
+    before = len(connect_env.requests)
+    at.button(key="hf_list_bulk_disable_Disable").click().run()
+
+    preview = at.get("dialog")  # nothing is sent before the operator confirms
+    assert preview
+    assert len(connect_env.requests) == before
+    skipped = len(matching) - len(enabled)
+    assert any(
+        f"**{len(enabled)}** will change" in m.value
+        and f"**{skipped}** skipped: Already disabled ({skipped})" in m.value
+        for m in at.markdown
+    )
+    assert set(_table(at, "Why")["Why"]) == {"Already disabled"}
+    at.button(key="bulk_preview_confirm").click().run()
+
+    patches = [r for r in connect_env.requests[before:] if r.method == "PATCH"]
+    assert sorted(p.path.split("/")[-2] for p in patches) == sorted(enabled)
+    assert all(p.json == {"enabled": False} for p in patches)
+    assert not _live(connect_env, type="destination", enabled=True)
+
+    results = _table(at, "Journal entry")
+    assert sorted(results["Outcome"]) == sorted(
+        ["done"] * len(enabled) + ["skipped"] * skipped
+    )
+    entries = _journal().entries()
+    assert len(entries) == len(enabled)
+    assert len({e.batch_id for e in entries}) == 1 and entries[0].batch_id
+    assert {e.object_id for e in entries} == enabled
+    assert {e.outcome for e in entries} == {"done"}
+
+
+def test_bulk_delete_asks_for_the_count_and_a_trimmed_item_is_left_alone(
+    connect_env, run_script
+):
+    at = run_script(LIST)
+    at.multiselect(key="hf_list_types").set_value(["transformation"]).run()
+    matching = _live(connect_env, type="transformation")
+    at.checkbox(key="hf_list_bulk_all").check().run()
+    at.button(key="hf_list_bulk_delete_Delete").click().run()
+    assert at.button(key="bulk_preview_confirm").disabled  # the count is not typed yet
+    at.text_input(key="bulk_preview_count").input("1").run()
+    assert at.button(key="bulk_preview_confirm").disabled
+    at.text_input(key="bulk_preview_count").input(str(len(matching))).run()
+    assert not at.button(key="bulk_preview_confirm").disabled
+    at.button(key="bulk_preview_confirm").click().run()
+    assert not _live(connect_env, type="transformation")
+    assert len(_journal().entries()) == len(matching)
