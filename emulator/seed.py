@@ -16,6 +16,8 @@ ORGANIZATION = {"id": "0190a3b2-0000-7000-8000-000000000001", "name": "Hedgebox 
 PROJECTS = [
     {"id": 1, "name": "Hedgebox (production)", "timezone": "UTC"},
     {"id": 2, "name": "Hedgebox (staging)", "timezone": "Europe/Berlin"},
+    # an empty project to copy functions and exports into
+    {"id": 3, "name": "Hedgebox (sandbox)", "timezone": "UTC"},
 ]
 
 

@@ -43,7 +43,7 @@ class PostHogClient:
         if not api_key:
             raise ValueError("an API key is required")
         extra: dict[str, Any] = {"sleep": sleep} if sleep else {}
-        self.transport = Transport(
+        transport = Transport(
             host,
             api_key,
             timeout=timeout,
@@ -53,7 +53,18 @@ class PostHogClient:
             read_only=read_only,
             **extra,
         )
-        self.host = self.transport.host
+        self._connect(transport, project_id)
+
+    def in_project(self, project_id: int) -> PostHogClient:
+        """This connection scoped to another of the key's projects. It shares the transport,
+        so the key's rate limiter, audit mode and the journal's write listeners stay one."""
+        other = object.__new__(PostHogClient)
+        other._connect(self.transport, int(project_id))
+        return other
+
+    def _connect(self, transport: Transport, project_id: int | None) -> None:
+        self.transport = transport
+        self.host = transport.host
         self.project_id = int(project_id) if project_id is not None else None
         self.users = Users(self.transport)
         self.projects = Projects(self.transport)
