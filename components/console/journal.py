@@ -15,6 +15,7 @@ from components.batch_exports import actions as _batch_export_actions  # noqa: F
 from components.dashboards import actions as _dashboard_actions  # noqa: F401
 from components.hog_functions import actions as _hog_function_actions  # noqa: F401
 from components.insights import actions as _insight_actions  # noqa: F401
+from components.shared import bulk
 from components.shared.actions import (
     ACTIONS,
     LINKS,
@@ -196,6 +197,8 @@ def _entry_panel(client: PostHogClient, entry: Entry, was_undone: bool, *, key: 
             )
         ):
             st.switch_page(f"pages/{page}.py", query_params={"id": entry.object_id})
+        if entry.batch_id:
+            _batch_undo(client, entry.batch_id, key=key)
         reverse = undo_of(entry)
         if reverse is None:
             st.caption("This entry cannot be undone from the console.")
@@ -210,6 +213,47 @@ def _entry_panel(client: PostHogClient, entry: Entry, was_undone: bool, *, key: 
         ):
             target = Target(entry.resource, _typed_id(entry), entry.object_name or "")
             request(client, reverse, target, undoes=entry.id, **(entry.undo_params or {}))
+
+
+def _batch_undo(client: PostHogClient, batch_id: str, *, key: str) -> None:
+    """A bulk run's entries share a batch id: undo them all at once, through the same preview
+    as the run itself (what will be reversed, what cannot be and why)."""
+    try:
+        book = journal()
+        batch = book.entries(batch_id=batch_id)
+        undone = book.undone([e.id for e in batch])
+    except JournalUnavailable as exc:
+        _unavailable(exc)
+        return
+    items = [_undo_item(client, e, e.id in undone) for e in reversed(batch)]  # oldest first
+    reversible = sum(1 for i in items if not i.skip)
+    if st.button(
+        f"Undo the whole batch ({reversible} of {len(batch)} entries)",
+        key=f"{key}_undo_batch",
+        icon=":material/undo:",
+        disabled=not reversible,
+        help=(
+            "Opens a preview of every entry of this bulk run and what reverses it; nothing is "
+            "sent until you confirm."
+            if reversible
+            else "No entry of this batch can be undone now."
+        ),
+    ):
+        bulk.offer_items(f"Undo batch {batch_id[:8]} ({len(batch)} entries)", items)
+
+
+def _undo_item(client: PostHogClient, entry: Entry, was_undone: bool) -> bulk.Item:
+    reverse = undo_of(entry)
+    target = Target(entry.resource, _typed_id(entry), entry.object_name or "")
+    if reverse is None:
+        skip = (
+            f"Was {entry.outcome}: nothing to undo"
+            if entry.outcome != "done"
+            else "Cannot be undone from the console"
+        )
+        return bulk.Item(entry.action_key, target, skip=skip)
+    reason = _why_not_undo(client, entry, reverse, was_undone)
+    return bulk.Item(reverse, target, dict(entry.undo_params or {}), skip=reason, undoes=entry.id)
 
 
 def _why_not_undo(

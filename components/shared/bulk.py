@@ -269,10 +269,11 @@ def _preview(client: PostHogClient, preview: _Preview) -> None:
         if typed.strip() and typed.strip() != str(len(included)):
             st.caption(f":red[Type the number of items, {len(included)}, to confirm.]")
         ready = typed.strip() == str(len(included))
-    words = ACTIONS[items[0].action].words if items else ""
+    words = {ACTIONS[i.action].words for i in included}
     go, keep = st.columns(2)
     if go.button(
-        f"{words}: {len(included)} item{'s' if len(included) != 1 else ''}",
+        f"{words.pop() if len(words) == 1 else 'Run'}: {len(included)} "
+        f"item{'s' if len(included) != 1 else ''}",
         type="primary",
         key="bulk_preview_confirm",
         disabled=not ready,
@@ -350,7 +351,7 @@ def _result(item: Item, status: str, outcome: Outcome | None) -> dict:
     return {
         "Name": item.target.name,
         "id": "" if item.target.id is None else str(item.target.id),
-        "Action": ACTIONS[item.action].words,
+        "Action": ACTIONS[item.action].words if item.action in ACTIONS else item.action,
         "Outcome": RESULT_WORDS.get(status, status),
         "Reason": reason or "",
         "Journal entry": f"#{outcome.entry_id}" if outcome and outcome.entry_id else "",

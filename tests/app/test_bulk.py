@@ -61,9 +61,7 @@ def test_bulk_disable_previews_skips_and_sends_one_patch_per_enabled_function(
     assert not _live(connect_env, type="destination", enabled=True)
 
     results = _table(at, "Journal entry")
-    assert sorted(results["Outcome"]) == sorted(
-        ["done"] * len(enabled) + ["skipped"] * skipped
-    )
+    assert sorted(results["Outcome"]) == sorted(["done"] * len(enabled) + ["skipped"] * skipped)
     entries = _journal().entries()
     assert len(entries) == len(enabled)
     assert len({e.batch_id for e in entries}) == 1 and entries[0].batch_id
@@ -71,9 +69,7 @@ def test_bulk_disable_previews_skips_and_sends_one_patch_per_enabled_function(
     assert {e.outcome for e in entries} == {"done"}
 
 
-def test_bulk_delete_asks_for_the_count_and_a_trimmed_item_is_left_alone(
-    connect_env, run_script
-):
+def test_bulk_delete_asks_for_the_count_and_a_trimmed_item_is_left_alone(connect_env, run_script):
     at = run_script(LIST)
     at.multiselect(key="hf_list_types").set_value(["transformation"]).run()
     matching = _live(connect_env, type="transformation")
@@ -87,3 +83,44 @@ def test_bulk_delete_asks_for_the_count_and_a_trimmed_item_is_left_alone(
     at.button(key="bulk_preview_confirm").click().run()
     assert not _live(connect_env, type="transformation")
     assert len(_journal().entries()) == len(matching)
+
+
+JOURNAL = """
+from components.console import journal
+from components.shared.connection import get_client
+journal.render(get_client())
+"""
+
+
+def test_undoing_a_batch_from_the_journal_re_enables_exactly_what_it_disabled(
+    connect_env, run_script
+):
+    at = run_script(LIST)
+    at.multiselect(key="hf_list_types").set_value(["destination"]).run()
+    already_off = {f["id"] for f in _live(connect_env, type="destination", enabled=False)}
+    at.checkbox(key="hf_list_bulk_all").check().run()
+    at.button(key="hf_list_bulk_disable_Disable").click().run()
+    at.button(key="bulk_preview_confirm").click().run()
+    batch = _journal().entries()
+    disabled = {e.object_id for e in batch}
+
+    page = run_script(JOURNAL, journal_picked=batch[0].id)
+    undo = page.button(key="journal_undo_batch")
+    assert undo.label == f"Undo the whole batch ({len(batch)} of {len(batch)} entries)"
+    before = len(connect_env.requests)
+    undo.click().run()
+    assert len(connect_env.requests) == before  # a preview first
+    assert any(f"**{len(batch)}** will change" in m.value for m in page.markdown)
+    page.button(key="bulk_preview_confirm").click().run()
+
+    patches = [r for r in connect_env.requests[before:] if r.method == "PATCH"]
+    assert sorted(p.path.split("/")[-2] for p in patches) == sorted(disabled)
+    assert all(p.json == {"enabled": True} for p in patches)
+    assert {f["id"] for f in _live(connect_env, type="destination", enabled=False)} == already_off
+    undos = [e for e in _journal().entries() if e.undoes]
+    assert {e.undoes for e in undos} == {e.id for e in batch}
+    assert len({e.batch_id for e in undos}) == 1 and undos[0].batch_id != batch[0].batch_id
+
+    # a second undo of the same batch has nothing left to reverse
+    page = run_script(JOURNAL, journal_picked=batch[0].id)
+    assert page.button(key="journal_undo_batch").disabled
