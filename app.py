@@ -4,7 +4,7 @@ import streamlit as st
 
 from components.console.sidebar import render_audit_mode, render_connection, render_identity
 from components.console.signin import gate
-from components.shared import actions
+from components.shared import actions, bulk
 from components.shared.connection import current_connection, get_client
 
 st.set_page_config(page_title="PostHog Admin Console", page_icon=":material/hub:", layout="wide")
@@ -54,5 +54,7 @@ render_audit_mode()  # before the client, which follows it
 client = get_client()
 render_connection(current_connection(), client)
 actions.show_outcome()  # what the last write did, above the page
+bulk.run(client)  # a bulk run in progress, or its results, above the page
 page.run()
 actions.ask_pending(client)  # a question waiting for an answer, drawn after the page
+bulk.ask(client)  # a bulk action's preview waiting for its confirmation

@@ -45,6 +45,26 @@ HEALTH_STATES = ("Active", "Degraded", "Disabled by PostHog", "Unknown", "Paused
 
 
 NAME_LIMIT = 400  # PostHog's HogFunction.name max_length
+MAX_ENABLED_TRANSFORMATIONS = 20  # PostHog refuses to enable one more per project
+
+
+def over_transformation_cap(
+    functions: list[HogFunction], enabling: list[HogFunction]
+) -> list[HogFunction]:
+    """Of the functions about to be enabled, in order, the transformations that would pass
+    PostHog's cap of enabled transformations, given what the project has enabled now."""
+    room = MAX_ENABLED_TRANSFORMATIONS - sum(
+        1 for f in functions if f.type == "transformation" and f.enabled
+    )
+    over = []
+    for f in enabling:
+        if f.type != "transformation" or f.enabled:
+            continue
+        if room > 0:
+            room -= 1
+        else:
+            over.append(f)
+    return over
 
 
 def health_of(function: HogFunction) -> str:

@@ -17,7 +17,11 @@ from components.shared.actions import Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services.errors import Conflict, PostHogError, ValidationFailed
-from services.hog_functions import journal_changes
+from services.hog_functions import (
+    MAX_ENABLED_TRANSFORMATIONS,
+    journal_changes,
+    over_transformation_cap,
+)
 from services.models import HogFunction, HogFunctionTemplate
 from services.roles import Role
 
@@ -80,6 +84,24 @@ def _recent_deliveries(client, target: Target, _params: dict) -> dict:
 ENABLED = {"enabled": {"before": False, "after": True}}
 DISABLED = {"enabled": {"before": True, "after": False}}
 
+
+def _already(enabled: bool) -> Any:
+    """A bulk item is skipped when the function is already in the state asked for."""
+
+    def skip(t: Target, _params: dict) -> str | None:
+        if t.obj is not None and t.obj.enabled is enabled:
+            return "Already enabled" if enabled else "Already disabled"
+        return None
+
+    return skip
+
+
+def _transformation_cap(client, targets: list[Target], _params: dict) -> dict:
+    over = over_transformation_cap(data.hog_functions(client), [t.obj for t in targets if t.obj])
+    why = f"PostHog allows {MAX_ENABLED_TRANSFORMATIONS} enabled transformations per project"
+    return {f.id: why for f in over}
+
+
 ENABLE = declare(
     key="hog_function.enable",
     words="Enable function",
@@ -90,6 +112,9 @@ ENABLE = declare(
     done="Enabled {name}.",
     undo="hog_function.disable",
     changes=lambda _t, _p: ENABLED,
+    will="Off → on: starts running",
+    skip=_already(True),
+    limit=_transformation_cap,
 )
 
 DISABLE = declare(
@@ -110,6 +135,8 @@ DISABLE = declare(
     ),
     undo="hog_function.enable",
     changes=lambda _t, _p: DISABLED,
+    will="On → off: stops running at once",
+    skip=_already(False),
 )
 
 
@@ -187,6 +214,7 @@ DELETE = declare(
     undo="hog_function.restore",
     changes=lambda _t, _p: {"deleted": {"before": False, "after": True}},
     on_done=_deleted,
+    will="Deleted: stops and is hidden (restorable from the Journal)",
 )
 
 RESTORE = declare(
@@ -284,3 +312,4 @@ TEST = declare(
     on_done=lambda t, _p, result: keep(TEST_RESULTS, t.id or "new", result),
     on_refused=lambda t, _p, _error: drop(TEST_RESULTS, t.id or "new"),
 )
+

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.hog_functions import health
+from components.hog_functions import actions, health
 from components.hog_functions import switch as function_switch
-from components.shared import data
-from components.shared.tables import download_csv, pick_row, row_actions
+from components.shared import bulk, data
+from components.shared.tables import download_csv, pick_rows, row_actions
 from components.shared.text import plain
 from services import HEALTH_STATES, PostHogClient, health_of
 from services.models import HogFunction
@@ -30,6 +30,12 @@ SORTS = {
     "Last updated": ("Updated", False),
     "Execution order": ("Order", True),
 }
+
+BULK_CHOICES = [
+    bulk.Choice("Disable", actions.DISABLE.key, icon=":material/toggle_off:"),
+    bulk.Choice("Enable", actions.ENABLE.key, icon=":material/toggle_on:"),
+    bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
+]
 
 
 def _creator(function: HogFunction) -> str:
@@ -174,7 +180,7 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
     download_csv(
         summary[1], frame.drop(columns=["Icon"]), file_name="hog-functions.csv", key=f"{key}_csv"
     )
-    selected_id = pick_row(
+    picked = pick_rows(
         frame,
         key=f"{key}_table",
         column_config={
@@ -188,10 +194,24 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
             "Updated": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         },
     )
-    if selected_id is None:
-        st.caption("Select a row to switch the function on or off or open its details.")
+    by_id = {f.id: f for f in shown}
+    single = picked[0] if len(picked) == 1 else (frame.iloc[0]["id"] if len(frame) == 1 else None)
+    if single is None:
+        st.caption(
+            "Select a row to switch the function on or off or open its details; select "
+            "several for a bulk action."
+        )
     else:
-        _actions(client, next(f for f in shown if f.id == selected_id), key=key)
+        _actions(client, by_id[single], key=key)
+    in_order = [by_id[i] for i in frame["id"]]  # as sorted on screen
+    bulk.selection_bar(
+        client,
+        selected=[actions.target(by_id[i]) for i in picked],
+        matching=[actions.target(f) for f in in_order],
+        choices=BULK_CHOICES,
+        noun="functions",
+        key=key,
+    )
 
 
 def _actions(client: PostHogClient, function: HogFunction, *, key: str) -> None:

@@ -9,9 +9,8 @@ from components.shared import data
 from components.shared.actions import request, write_button
 from components.shared.text import plain
 from services import PostHogClient
+from services.hog_functions import MAX_ENABLED_TRANSFORMATIONS as MAX_ENABLED
 from services.models import HogFunction
-
-MAX_ENABLED = 20  # PostHog's cap on enabled transformations per project
 
 
 def enabled_in_order(functions: list[HogFunction]) -> list[HogFunction]:

@@ -96,6 +96,12 @@ class Action:
     why: Callable[[Exception], str] = explain
     on_done: Callable[[Target, dict, Any], None] | None = None
     on_refused: Callable[[Target, dict, Exception], None] | None = None
+    # in a bulk run (components.shared.bulk): what it will change on one item, in words; why
+    # an item is left alone ("Already disabled"); and limits across the whole batch
+    # (`limit(client, targets, params)` → {target id: why it is left alone})
+    will: Text | None = None
+    skip: Callable[[Target, dict], str | None] | None = None
+    limit: Callable[[PostHogClient, list[Target], dict], dict[Any, str]] | None = None
 
 
 ACTIONS: dict[str, Action] = {}
@@ -119,6 +125,7 @@ class Outcome:
     result: Any = None
     error: Exception | None = None
     entry_id: int | None = None
+    reason: str | None = None  # why it was not sent, or that the journal missed its end
 
     @property
     def ok(self) -> bool:
@@ -205,7 +212,7 @@ def request(
     if reason:
         _leave_outcome("error", f"{_failed(action, target, params)}: {reason}")
         _rerun_outside_callback()
-        return Outcome("blocked")
+        return Outcome("blocked", reason=reason)
     if action.confirm is not None:
         st.session_state[PENDING] = _Pending(action.key, target, params, undoes, batch_id)
         _rerun_outside_callback()
@@ -224,18 +231,47 @@ def execute(
     rerun: bool = True,
 ) -> Outcome:
     """Steps after the confirmation: journal, write, journal, message, caches, rerun."""
+    outcome = send(client, action, target, params, undoes=undoes, batch_id=batch_id)
+    if outcome.status in ("blocked", "not_journaled"):
+        _leave_outcome("error", f"{_failed(action, target, params)}: {outcome.reason}")
+        _rerun_outside_callback(rerun)
+        return outcome
+    if outcome.ok:
+        if action.on_done:
+            action.on_done(target, params, outcome.result)
+        message = _text(action.done, action, target, params, outcome.result)
+    else:
+        if action.on_refused:
+            action.on_refused(target, params, outcome.error)
+        message = failure_message(action, target, params, outcome.error)
+    unjournaled = f" {outcome.reason}" if outcome.reason and outcome.ok else ""
+    _leave_outcome("error" if unjournaled or not outcome.ok else "success", message + unjournaled)
+    _rerun_outside_callback(rerun)
+    return outcome
+
+
+UNJOURNALED_END = "The journal could not record how it ended: its entry stays pending."
+
+
+def send(
+    client: PostHogClient,
+    action: Action,
+    target: Target,
+    params: dict,
+    *,
+    undoes: int | None = None,
+    batch_id: str | None = None,
+) -> Outcome:
+    """Check, journal, write, journal and forget the stale caches: no message, no rerun and
+    no element drawn, so a bulk run stopped between items never leaves one half-sent."""
     reason = blocked_reason(action)
     if reason:
-        _leave_outcome("error", f"{_failed(action, target, params)}: {reason}")
-        _rerun_outside_callback()
-        return Outcome("blocked")
+        return Outcome("blocked", reason=reason)
     me = identity()
     book = journal()
     refusal = _undo_refusal(book, undoes, me) if undoes is not None else None
     if refusal:
-        _leave_outcome("error", f"{_failed(action, target, params)}: {refusal}")
-        _rerun_outside_callback(rerun)
-        return Outcome("blocked")
+        return Outcome("blocked", reason=refusal)
     entry = Entry(
         user=me.user,
         host=client.host,
@@ -252,14 +288,14 @@ def execute(
     try:
         entry_id = book.begin(entry)
     except JournalUnavailable as exc:
-        _leave_outcome(
-            "error",
-            f"{_failed(action, target, params)}: nothing was sent to PostHog, because the "
-            f"journal cannot be written ({exc.reason}). Every change is recorded before it "
-            "is sent; see the Journal page for where it is kept.",
+        return Outcome(
+            "not_journaled",
+            reason=(
+                "nothing was sent to PostHog, because the journal cannot be written "
+                f"({exc.reason}). Every change is recorded before it is sent; see the Journal "
+                "page for where it is kept."
+            ),
         )
-        _rerun_outside_callback(rerun)
-        return Outcome("not_journaled")
 
     sent: list[tuple[str, str]] = []
 
@@ -275,7 +311,6 @@ def execute(
         outcome = Outcome("tested" if action.tested else "done", result=result)
     finally:
         client.transport.write_listeners.remove(listen)
-    outcome = Outcome(outcome.status, outcome.result, outcome.error, entry_id)
 
     method = "; ".join(dict.fromkeys(m for m, _ in sent)) or None
     path = "; ".join(dict.fromkeys(p for _, p in sent)) or None
@@ -294,22 +329,11 @@ def execute(
                 else None
             ),
         )
-        unjournaled = ""
+        unjournaled = None
     except Exception:  # the write happened; say the journal missed its ending
-        unjournaled = " The journal could not record how it ended: its entry stays pending."
-
-    if outcome.ok:
-        if action.on_done:
-            action.on_done(target, params, outcome.result)
-        message = _text(action.done, action, target, params, outcome.result)
-    else:
-        if action.on_refused:
-            action.on_refused(target, params, outcome.error)
-        message = _failure_message(action, target, params, outcome.error)
-    _leave_outcome("error" if unjournaled or not outcome.ok else "success", message + unjournaled)
+        unjournaled = UNJOURNALED_END
     data.forget(client, action.stale, _stale_id(action, target))
-    _rerun_outside_callback(rerun)
-    return outcome
+    return Outcome(outcome.status, outcome.result, outcome.error, entry_id, unjournaled)
 
 
 def _undo_refusal(book: Journal, entry_id: int, me: Identity) -> str | None:
@@ -329,7 +353,7 @@ def _undo_refusal(book: Journal, entry_id: int, me: Identity) -> str | None:
     return None
 
 
-def _failure_message(action: Action, target: Target, params: dict, error: Exception) -> str:
+def failure_message(action: Action, target: Target, params: dict, error: Exception) -> str:
     if isinstance(error, PostHogError) and error.outcome_unknown:
         # never worded as a failure: the change may have been applied, and a retry could
         # apply it twice

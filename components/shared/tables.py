@@ -53,19 +53,36 @@ def pick_row(
 ) -> str | None:
     """Show the table with single-row selection; the `id` of the chosen row. A table of one
     row (say, after a search) selects it."""
+    picked = _table(frame, key, hidden, column_config, mode="single-row")
+    if picked:
+        return picked[0]
+    return frame.iloc[0]["id"] if len(frame) == 1 else None
+
+
+def pick_rows(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    hidden: tuple[str, ...] = ("id",),
+    column_config: dict[str, Any] | None = None,
+) -> list:
+    """Show the table with multi-row selection (for bulk actions); the `id`s of the rows
+    ticked, in table order."""
+    return _table(frame, key, hidden, column_config, mode="multi-row")
+
+
+def _table(frame, key, hidden, column_config, *, mode: str) -> list:
     event = st.dataframe(
         frame,
         hide_index=True,
         key=key,
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode=mode,
         column_order=[c for c in frame.columns if c not in hidden],
         column_config=column_config,
     )
     rows = event.selection.rows if event and event.selection else []
-    if rows:
-        return frame.iloc[rows[0]]["id"]
-    return frame.iloc[0]["id"] if len(frame) == 1 else None
+    return [frame.iloc[r]["id"] for r in sorted(rows) if r < len(frame)]
 
 
 def row_actions(name: str, object_id: object, *, key: str, switch=None) -> None:

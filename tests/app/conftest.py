@@ -48,12 +48,14 @@ def app():
 # What app.py does around every page: the last action's outcome before it, and any pending
 # question after it.
 BEFORE = """
-from components.shared import actions as _actions
+from components.shared import actions as _actions, bulk as _bulk
 from components.shared.connection import get_client as _get_client
 _actions.show_outcome()
+_bulk.run(_get_client())
 """
 AFTER = """
 _actions.ask_pending(_get_client())
+_bulk.ask(_get_client())
 """
 
 
