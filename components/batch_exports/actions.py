@@ -16,6 +16,7 @@ from components.shared.feedback import explain
 from components.shared.text import plain
 from services.batch_exports import (
     CheckResult,
+    export_status,
     field_changes,
     missed_while_paused,
     new_export_body,
@@ -67,6 +68,24 @@ def _form_errors(_target: Target, params: dict, error: Exception) -> None:
 # --- pause and resume ---------------------------------------------------------------------
 
 
+def _ask_backfill(missed: int, *, key: str, whose: str = "") -> dict:
+    """The offer to backfill the `missed` intervals, when there are some (one export's resume
+    question, or a bulk resume's preview with `whose` naming the exports)."""
+    if not missed:
+        st.caption(f"No interval was missed while paused{whose}, so there is nothing to backfill.")
+        return {"backfill": False}
+    backfill = st.checkbox(
+        f"Also backfill the {missed:,} interval{'s' if missed != 1 else ''} missed while "
+        f"paused{whose}",
+        value=False,
+        key=key,
+        help="PostHog exports the data from when the export was paused until now, as a "
+        "backfill you can follow and cancel on the Backfills tab. Leave it off if the gap "
+        "should stay empty or was filled another way.",
+    )
+    return {"backfill": backfill}
+
+
 def _offer_backfill(client, target: Target, _params: dict) -> dict:
     """The resume question offers to backfill what was missed, when something was."""
     try:
@@ -74,19 +93,36 @@ def _offer_backfill(client, target: Target, _params: dict) -> dict:
     except PostHogError as exc:
         st.warning(plain(f"The intervals missed while paused could not be counted: {explain(exc)}"))
         return {"backfill": False}
-    missed = missed_while_paused(export)
-    if not missed:
-        st.caption("No interval was missed while paused, so there is nothing to backfill.")
-        return {"backfill": False}
-    backfill = st.checkbox(
-        f"Also backfill the {missed:,} interval{'s' if missed != 1 else ''} missed while paused",
-        value=False,
-        key="be_resume_backfill",
-        help="PostHog exports the data from when the export was paused until now, as a "
-        "backfill you can follow and cancel on the Backfills tab. Leave it off if the gap "
-        "should stay empty or was filled another way.",
-    )
-    return {"backfill": backfill}
+    return _ask_backfill(missed_while_paused(export), key="be_resume_backfill")
+
+
+def offer_backfills(targets: list[Target]) -> dict:
+    """A bulk resume's preview offers the same backfill, for every export it resumes."""
+    missed = sum(missed_while_paused(t.obj) for t in targets if t.obj is not None)
+    whose = f" by these {len(targets)} exports" if len(targets) > 1 else ""
+    return _ask_backfill(missed, key="be_bulk_resume_backfill", whose=whose)
+
+
+def _already(paused: bool):
+    """A bulk item is left alone when the export is already in the state asked for; an ended
+    export is not resumed (it will not run again)."""
+
+    def skip(t: Target, _params: dict) -> str | None:
+        if t.obj is None:
+            return None
+        if not paused and export_status(t.obj) == "Ended":
+            return "The export has ended"
+        if t.obj.paused is paused:
+            return "Already paused" if paused else "Not paused"
+        return None
+
+    return skip
+
+
+def _will_resume(t: Target, _params: dict, _result: Any) -> str:
+    missed = missed_while_paused(t.obj) if t.obj is not None else 0
+    gap = f" ({missed:,} intervals were missed while paused)" if missed else ""
+    return f"Paused → running from the next interval{gap}"
 
 
 def _resumed(target: Target, params: dict, _result: Any) -> str:
@@ -121,6 +157,8 @@ PAUSE = declare(
     ),
     undo="batch_export.resume",
     changes=lambda _t, _p: {"paused": {"before": False, "after": True}},
+    will="Running → paused: stops exporting at the next interval",
+    skip=_already(True),
 )
 
 RESUME = declare(
@@ -141,6 +179,8 @@ RESUME = declare(
     ),
     undo="batch_export.pause",
     changes=_resume_changes,
+    will=_will_resume,
+    skip=_already(False),
 )
 
 
@@ -230,6 +270,7 @@ DELETE = declare(
     ),
     changes=lambda _t, _p: {"deleted": {"before": False, "after": True}},
     on_done=_left_deleted,
+    will="Deleted: stops running, its backfills are cancelled; cannot be undone",
 )
 
 

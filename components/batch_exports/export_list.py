@@ -1,5 +1,5 @@
 """The batch exports list: status, latest run, failures among the latest runs, filters, CSV,
-and a selected row's pause switch and details link."""
+a selected row's pause switch and details link, and bulk pause, resume and delete."""
 
 from __future__ import annotations
 
@@ -8,14 +8,23 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
+from components.batch_exports import actions
 from components.batch_exports import status as export_status
 from components.batch_exports.fields import destination_label
-from components.shared import data
-from components.shared.tables import download_csv, pick_row, row_actions
+from components.shared import bulk, data
+from components.shared.tables import download_csv, pick_rows, row_actions
 from services import PostHogClient
 from services.batch_exports import EXPORT_STATES, failed_runs
 from services.batch_exports import export_status as status_of
 from services.models import BatchExport
+
+BULK_CHOICES = [
+    bulk.Choice("Pause", actions.PAUSE.key, icon=":material/pause:"),
+    bulk.Choice(
+        "Resume", actions.RESUME.key, icon=":material/play_arrow:", options=actions.offer_backfills
+    ),
+    bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
+]
 
 
 def filter_exports(
@@ -101,7 +110,7 @@ def render(client: PostHogClient, *, key: str = "be_list") -> None:
         file_name="batch-exports.csv",
         key=f"{key}_csv",
     )
-    selected_id = pick_row(
+    picked = pick_rows(
         frame,
         key=f"{key}_table",
         hidden=("id", "Failed runs"),
@@ -113,13 +122,26 @@ def render(client: PostHogClient, *, key: str = "be_list") -> None:
             ),
         },
     )
-    if selected_id is None:
-        st.caption("Select a row to pause or resume the export, or open its details.")
-        return
-    export = next(x for x in shown if x.id == selected_id)
-    row_actions(
-        export.name,
-        export.id,
+    by_id = {x.id: x for x in shown}
+    single = picked[0] if len(picked) == 1 else (frame.iloc[0]["id"] if len(frame) == 1 else None)
+    if single is None:
+        st.caption(
+            "Select a row to pause or resume the export, or open its details; select several "
+            "for a bulk action."
+        )
+    else:
+        export = by_id[single]
+        row_actions(
+            export.name,
+            export.id,
+            key=key,
+            switch=lambda: export_status.pause_switch(client, export, key=f"{key}_pause"),
+        )
+    bulk.selection_bar(
+        client,
+        selected=[actions.target(by_id[i]) for i in picked],
+        matching=[actions.target(by_id[i]) for i in frame["id"]],  # as sorted on screen
+        choices=BULK_CHOICES,
+        noun="exports",
         key=key,
-        switch=lambda: export_status.pause_switch(client, export, key=f"{key}_pause"),
     )
