@@ -13,6 +13,7 @@ from typing import Any
 
 from services.batch_exports import DESTINATION_FIELDS, secret_fields
 from services.errors import PostHogError
+from services.hog_functions import NAME_LIMIT as FUNCTION_NAME_LIMIT
 from services.models import BatchExport, HogFunction
 
 COPY_SUFFIX = " (copy)"
@@ -30,9 +31,9 @@ class SecretNeeded:
     label: str = ""
 
 
-class SecretsMissing(PostHogError):
-    """A copy would lack a required secret, or a secret is only spaces: nothing is sent.
-    `problems` maps each secret's key to what is wrong with it."""
+class CopyNotReady(PostHogError):
+    """A copy would lack a required secret, have a secret of only spaces or a name too long:
+    nothing is sent. `problems` maps each secret's key (or "name") to what is wrong."""
 
     def __init__(self, problems: dict[str, str]):
         self.problems = problems
@@ -60,11 +61,13 @@ def secret_problems(needed: list[SecretNeeded], secrets: dict[str, str]) -> dict
     return problems
 
 
-def _given(needed: list[SecretNeeded], secrets: dict[str, str]) -> dict[str, str]:
-    """The secret values to send (stray spaces dropped); raises `SecretsMissing` first."""
-    problems = secret_problems(needed, secrets)
+def _given(
+    needed: list[SecretNeeded], secrets: dict[str, str], problems: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The secret values to send (stray spaces dropped); raises `CopyNotReady` first."""
+    problems = {**(problems or {}), **secret_problems(needed, secrets)}
     if problems:
-        raise SecretsMissing(problems)
+        raise CopyNotReady(problems)
     keys = {s.key for s in needed}
     return {k: v.strip() for k, v in secrets.items() if k in keys and v and v.strip()}
 
@@ -128,11 +131,15 @@ def function_copy(
     source: HogFunction, *, name: str | None = None, secrets: dict[str, str]
 ) -> dict[str, Any]:
     """The create body of a copy of `source` in another project: same template, code,
-    inputs, filters, mappings and masking, disabled. Raises `SecretsMissing` (nothing to
-    send) while a required secret has no value."""
-    given = _given(function_secrets(source), secrets)
+    inputs, filters, mappings and masking, disabled. Raises `CopyNotReady` (nothing to
+    send) while a required secret has no value or the name is longer than PostHog takes."""
+    name = (name or "").strip() or copy_name(source.name)
+    too_long = {"name": f"at most {FUNCTION_NAME_LIMIT} characters"}
+    given = _given(
+        function_secrets(source), secrets, too_long if len(name) > FUNCTION_NAME_LIMIT else None
+    )
     body: dict[str, Any] = {
-        "name": (name or "").strip() or copy_name(source.name),
+        "name": name,
         "type": source.type or "destination",
         "enabled": False,
         "description": source.description or "",
@@ -187,7 +194,7 @@ def export_copy(
 ) -> dict[str, Any]:
     """The fields (for `BatchExports.create`) of a paused copy of `source`: same destination
     and config, interval, model, schedule and filters. A PostHog integration belongs to its
-    project and is not copied. Raises `SecretsMissing` while a required secret is missing."""
+    project and is not copied. Raises `CopyNotReady` while a required secret is missing."""
     dtype = source.destination.type
     given = _given(export_secrets(source), secrets)
     config = {k: v for k, v in source.destination.config.items() if k not in secret_fields(dtype)}

@@ -9,7 +9,8 @@ from typing import Any
 
 import streamlit as st
 
-from components.batch_exports.fields import change_rows
+from components.batch_exports.fields import change_rows, field_words
+from components.copies import form as copy_form
 from components.shared import data
 from components.shared.actions import Action, Confirm, Target, declare
 from components.shared.feedback import explain
@@ -22,6 +23,7 @@ from services.batch_exports import (
     new_export_body,
     run_in_order,
 )
+from services.copies import export_copy, export_secrets
 from services.errors import Conflict, PostHogError, TooManyBackfills, ValidationFailed
 from services.models import BatchExport
 from services.roles import Role
@@ -461,4 +463,56 @@ CHECK_NEW = declare(
     done=_checked,
     tested=True,
     on_done=_keep_results,
+)
+
+
+# --- copy to another project -------------------------------------------------------------------
+
+
+def _ask_copy(client, t: Target, _params: dict) -> dict | None:
+    dtype = t.obj.destination.type
+    if t.obj.destination.integration is not None:
+        st.warning(
+            "Its credentials live in a PostHog integration of this project, which is not "
+            "copied: PostHog may ask for one in the new project.",
+            icon=":material/link_off:",
+        )
+    return copy_form.ask(
+        client,
+        t,
+        needed=export_secrets(t.obj),
+        label_of=lambda secret: field_words(dtype, secret.key)[0],
+        switched_off="paused",
+    )
+
+
+def _copy(client, t: Target, p: dict) -> BatchExport:
+    fields = export_copy(t.obj, name=p["name"], secrets=p["secrets"])
+    return client.in_project(p["project_id"]).batch_exports.create(**fields)
+
+
+COPY = declare(
+    key="batch_export.copy",
+    words="Copy export to project",
+    resource="batch_export",
+    role=Role.ADMIN,
+    call=_copy,
+    stale=EXPORTS,  # every connection's lists, the target project's too
+    done=lambda t, p, copy: copy_form.done(t, p, copy, switched_off="paused"),
+    failed="Could not copy {name}",
+    confirm=Confirm(
+        title="Copy to another project",
+        body=lambda t, _p, _r: (
+            f"A copy of **{plain(t.name)}** is created in the project you pick, with the same "
+            "destination, schedule, model and filters."
+        ),
+        button="Copy",
+        extra=_ask_copy,
+        width="medium",
+        keys=("be_confirm_copy", "be_cancel_copy"),
+    ),
+    changes=lambda t, p: copy_form.changes(t, p, switched_off=("paused", True)),
+    on_done=lambda t, p, copy: copy_form.keep_link(
+        t, p, f"{p['posthog']}/pipeline/batch-exports/{copy.id}"
+    ),
 )

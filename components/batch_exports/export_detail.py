@@ -11,6 +11,7 @@ from components.batch_exports import export_form as batch_export_form
 from components.batch_exports import runs as export_runs
 from components.batch_exports import status as export_status
 from components.batch_exports.fields import destination_label
+from components.copies import form as copy_form
 from components.shared import data, log_viewer
 from components.shared.actions import request, write_button
 from components.shared.detail_page import back_to_list
@@ -72,6 +73,20 @@ def _header(client: PostHogClient, export: BatchExport, key: str) -> None:
         )
     with switch:
         export_status.pause_switch(client, export, key=f"{key}_pause")
+        if write_button(
+            "Copy to project…",
+            actions.COPY,
+            key=f"{key}_copy",
+            icon=":material/content_copy:",
+            help="Creates a paused copy in another of the key's projects.",
+            why_not=(
+                "PostHog takes no new exports of this destination type."
+                if export.destination.type in READ_ONLY_TYPES
+                else None
+            ),
+        ):
+            request(client, actions.COPY, actions.target(export))
+        copy_form.show_last("batch_export", export.id)
     failed = failed_runs(export)
     if failed:
         latest_error = next((r.latest_error for r in export.latest_runs if r.latest_error), None)

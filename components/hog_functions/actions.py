@@ -11,11 +11,13 @@ from typing import Any
 
 import streamlit as st
 
+from components.copies import form as copy_form
 from components.hog_functions import diff
 from components.shared import data
 from components.shared.actions import Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
+from services.copies import FUNCTION_NAME_LIMIT, function_copy, function_secrets
 from services.errors import Conflict, PostHogError, ValidationFailed
 from services.hog_functions import (
     MAX_ENABLED_TRANSFORMATIONS,
@@ -313,3 +315,45 @@ TEST = declare(
     on_refused=lambda t, _p, _error: drop(TEST_RESULTS, t.id or "new"),
 )
 
+
+# --- copy to another project -------------------------------------------------------------------
+
+
+def _ask_copy(client, t: Target, _params: dict) -> dict | None:
+    return copy_form.ask(
+        client,
+        t,
+        needed=function_secrets(t.obj),
+        name_limit=FUNCTION_NAME_LIMIT,
+        switched_off="disabled",
+    )
+
+
+def _copy(client, t: Target, p: dict) -> HogFunction:
+    body = function_copy(t.obj, name=p["name"], secrets=p["secrets"])
+    return client.in_project(p["project_id"]).hog_functions.create(**body)
+
+
+COPY = declare(
+    key="hog_function.copy",
+    words="Copy function to project",
+    resource="hog_function",
+    role=Role.ADMIN,
+    call=_copy,
+    stale=("hog_functions",),  # every connection's lists, the target project's too
+    done=lambda t, p, copy: copy_form.done(t, p, copy, switched_off="disabled"),
+    failed="Could not copy {name}",
+    confirm=Confirm(
+        title="Copy to another project",
+        body=lambda t, _p, _r: (
+            f"A copy of **{plain(t.name)}** is created in the project you pick, with the same "
+            "template, code, inputs, filters and mappings."
+        ),
+        button="Copy",
+        extra=_ask_copy,
+        width="medium",
+        keys=("hf_confirm_copy", "hf_cancel_copy"),
+    ),
+    changes=lambda t, p: copy_form.changes(t, p, switched_off=("enabled", False)),
+    on_done=lambda t, p, copy: copy_form.keep_link(t, p, f"{p['posthog']}/functions/{copy.id}"),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.copies import form as copy_form
 from components.hog_functions import actions, health, invocation_test
 from components.hog_functions import config_form as hog_function_form
 from components.hog_functions import metrics as hog_function_metrics
@@ -72,6 +73,15 @@ def _header(client: PostHogClient, function: HogFunction, key: str) -> None:
         badges[1].caption(TYPE_LABELS.get(function.type or "", function.type or ""))
     with switch:
         function_switch.render(client, function, key=f"{key}_switch")
+        if write_button(
+            "Copy to project…",
+            actions.COPY,
+            key=f"{key}_copy",
+            icon=":material/content_copy:",
+            help="Creates a disabled copy in another of the key's projects.",
+        ):
+            request(client, actions.COPY, actions.target(function))
+        copy_form.show_last("hog_function", function.id)
     if health_of(function) == "Disabled by PostHog":
         st.warning(
             "PostHog stopped this function after too many failures. Check its logs, fix the "

@@ -7,7 +7,7 @@ import pytest
 from emulator.batch_exports import stored_export
 from services import errors as e
 from services.copies import (
-    SecretsMissing,
+    CopyNotReady,
     export_copy,
     export_secrets,
     function_copy,
@@ -86,12 +86,15 @@ def test_a_missing_required_secret_sends_nothing(client, emulator, function_with
     required = [s for s in function_secrets(source) if s.required]
     assert required
     emulator.clear_requests()
-    with pytest.raises(SecretsMissing) as missing:
+    with pytest.raises(CopyNotReady) as missing:
         function_copy(source, secrets={required[0].key: "   "})
     assert missing.value.problems[required[0].key] == "a secret cannot be only spaces"
-    with pytest.raises(SecretsMissing) as missing:
+    with pytest.raises(CopyNotReady) as missing:
         function_copy(source, secrets={})
     assert set(missing.value.problems) == {s.key for s in required}
+    with pytest.raises(CopyNotReady) as missing:
+        function_copy(source, name="x" * 401, secrets={s.key: "v" for s in required})
+    assert missing.value.problems == {"name": "at most 400 characters"}
     assert _writes(emulator) == []
 
 
@@ -153,7 +156,7 @@ def test_an_export_copy_lands_paused_with_the_typed_secrets(client, emulator):
     }
     assert secret_problems(export_secrets(source), {}) == {"user": "required in the new project"}
     emulator.clear_requests()
-    with pytest.raises(SecretsMissing):
+    with pytest.raises(CopyNotReady):
         export_copy(source, secrets={"password": "pw"})
     assert _writes(emulator) == []
 

@@ -1,0 +1,1 @@
+"""Copying an object into another of the key's projects: the form its question shows."""

@@ -1,0 +1,128 @@
+"""The "Copy to project…" question, shared by hog functions and batch exports: the project to
+copy into (the key's other projects), the copy's name, and one password field per secret the
+copy needs, since PostHog never gives a stored secret back. Also where the last copy is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from components.shared import data
+from components.shared.actions import Target
+from components.shared.feedback import explain
+from components.shared.text import plain
+from services import PostHogClient
+from services.copies import SecretNeeded, copy_name, journal_changes, secret_problems
+from services.errors import PostHogError
+
+COPIED = "copied_to_project"  # {(resource, source id): (project words, PostHog address)}
+
+
+def project_words(project_id: int, name: str) -> str:
+    return f"project {project_id} · {name}" if name else f"project {project_id}"
+
+
+def ask(
+    client: PostHogClient,
+    target: Target,
+    *,
+    needed: list[SecretNeeded],
+    label_of: Callable[[SecretNeeded], str] = lambda secret: secret.label or secret.key,
+    name_limit: int | None = None,
+    switched_off: str,
+) -> dict | None:
+    """Draw the form; its params once the copy can be created, else None (Copy disabled)."""
+    key = f"copy_{target.resource}_{target.id}"
+    try:
+        projects = [p for p in client.projects.list() if p.id != client.project_id]
+        here = data.current_project(client).name
+    except PostHogError as exc:
+        st.error(plain(f"The key's projects could not be read: {explain(exc)}"))
+        return None
+    if not projects:
+        st.info("This API key reaches no other project to copy into.")
+        return None
+    project = st.selectbox(
+        "Copy into project",
+        projects,
+        format_func=lambda p: f"{p.name} (project {p.id})",
+        key=f"{key}_project",
+    )
+    name = st.text_input("Name of the copy", value=copy_name(target.name), key=f"{key}_name")
+    ready = True
+    if not name.strip():
+        st.error("Give the copy a name.", icon=":material/error:")
+        ready = False
+    elif name_limit and len(name.strip()) > name_limit:
+        st.error(f"At most {name_limit} characters.", icon=":material/error:")
+        ready = False
+    st.caption(f"The copy is created {switched_off}: switch it on there once it is ready.")
+    secrets: dict[str, str] = {}
+    if needed:
+        st.markdown(
+            "**Secrets.** PostHog never gives a stored secret back, so type each one for the "
+            "new project. An optional one left empty is not set."
+        )
+    for secret in needed:
+        label = label_of(secret) + (" (required)" if secret.required else " (optional)")
+        secrets[secret.key] = st.text_input(
+            label, type="password", key=f"{key}_secret_{secret.key}"
+        )
+    problems = secret_problems(needed, secrets)
+    for secret in needed:
+        if secret.key in problems:
+            where = label_of(secret)
+            message = (
+                f"{where}: a secret cannot be only spaces."
+                if secrets[secret.key]
+                else f"{where} is required: type its value for {project.name}."
+            )
+            st.error(plain(message), icon=":material/key:")
+    if problems or not ready:
+        return None
+    return {
+        "project_id": project.id,
+        "project": project_words(project.id, project.name),
+        "source_project": project_words(client.project_id, here),
+        "posthog": f"{client.host}/project/{project.id}",
+        "name": name.strip(),
+        "secrets": {k: v for k, v in secrets.items() if v},
+    }
+
+
+def changes(target: Target, params: dict, *, switched_off: tuple[str, bool]) -> dict:
+    """The journal's entry in both projects' terms; a secret only as "set"."""
+    return journal_changes(
+        source_project=params["source_project"],
+        source=f"{target.name} ({target.id})",
+        target_project=params["project"],
+        copy=params["name"],
+        switched_off=switched_off,
+        secrets=params["secrets"],
+    )
+
+
+def done(target: Target, params: dict, copy, *, switched_off: str) -> str:
+    return (
+        f"Copied {target.name} to {params['project']} as “{copy.name}”, {switched_off}. "
+        "Open it in PostHog from the link under Copy to project."
+    )
+
+
+def keep_link(target: Target, params: dict, url: str) -> None:
+    """Where the last copy of this object went, for `show_last`."""
+    st.session_state.setdefault(COPIED, {})[(target.resource, target.id)] = (
+        params["project"],
+        url,
+    )
+
+
+def show_last(resource: str, object_id: str, *, where=st) -> None:
+    """The copy made from this object in this session, with a link to it in PostHog."""
+    kept = st.session_state.get(COPIED, {}).get((resource, object_id))
+    if kept:
+        project, url = kept
+        where.caption(plain(f"Last copy: in {project}."))
+        where.link_button("Open the copy in PostHog", url, icon=":material/open_in_new:")
