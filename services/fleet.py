@@ -18,7 +18,7 @@ from services.models import (
     HogFunction,
     PluginConfig,
 )
-from services.query import Totals, by_kind
+from services.query import FleetTotals, Totals, by_kind
 
 FAILING_HEALTH = ("Degraded", "Disabled by PostHog")
 RUNNING_BACKFILL = ("Running", "Starting")
@@ -65,6 +65,36 @@ def failing_functions(
         for f in functions
         if f.enabled and f.type in types and delivery(totals.get(f.id)).failing(limits)
     ]
+
+
+def known_deliveries(fleet: FleetTotals) -> dict[str, Delivery]:
+    """Each function's deliveries, counted as the list counts them (PostHog's kind of each
+    metric); functions whose totals could not be read are left out, not taken as zero."""
+    out = {}
+    for function_id in fleet.totals:
+        kinds = fleet.kinds(function_id)
+        if kinds is not None:
+            out[function_id] = Delivery(kinds.get("success", 0), kinds.get("failure", 0))
+    return out
+
+
+def failing_more_than(
+    functions: list[HogFunction],
+    deliveries: Mapping[str, Delivery],
+    *,
+    rate: float,
+    min_deliveries: int,
+) -> list[HogFunction]:
+    """Functions that failed more than `rate` (0 to 1) of at least `min_deliveries`
+    deliveries, worst first; enabled or not (a bulk disable skips those already off)."""
+    picked = [
+        f
+        for f in functions
+        if (d := deliveries.get(f.id)) is not None
+        and d.attempted >= min_deliveries
+        and d.failed > rate * d.attempted
+    ]
+    return sorted(picked, key=lambda f: -(deliveries[f.id].rate or 0))
 
 
 def unhealthy_functions(functions: list[HogFunction]) -> list[HogFunction]:
