@@ -65,8 +65,12 @@ def render(client: PostHogClient, *, key: str = "journal") -> None:
         "Date range (UTC)", value=(today - timedelta(days=30), today), key=f"{key}_dates"
     )
     since, until = _bounds(span)
+    batch_id = st.query_params.get("batch")  # a bulk run's results link here
+    if batch_id:
+        _batch_header(client, batch_id, key=key)
     try:
         entries = book.entries(
+            batch_id=batch_id,
             users=chosen_users,
             resources=chosen_resources,
             actions=chosen_actions,
@@ -197,7 +201,7 @@ def _entry_panel(client: PostHogClient, entry: Entry, was_undone: bool, *, key: 
             )
         ):
             st.switch_page(f"pages/{page}.py", query_params={"id": entry.object_id})
-        if entry.batch_id:
+        if entry.batch_id and not st.query_params.get("batch"):
             _batch_undo(client, entry.batch_id, key=key)
         reverse = undo_of(entry)
         if reverse is None:
@@ -213,6 +217,15 @@ def _entry_panel(client: PostHogClient, entry: Entry, was_undone: bool, *, key: 
         ):
             target = Target(entry.resource, _typed_id(entry), entry.object_name or "")
             request(client, reverse, target, undoes=entry.id, **(entry.undo_params or {}))
+
+
+def _batch_header(client: PostHogClient, batch_id: str, *, key: str) -> None:
+    note, everything = st.columns([5, 2], vertical_alignment="center")
+    note.markdown(f"Showing one bulk run only: batch `{plain(batch_id[:8])}`.")
+    if everything.button("Show every entry", key=f"{key}_all_batches"):
+        st.query_params.pop("batch", None)
+        st.rerun()
+    _batch_undo(client, batch_id, key=key)
 
 
 def _batch_undo(client: PostHogClient, batch_id: str, *, key: str) -> None:

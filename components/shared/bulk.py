@@ -374,8 +374,15 @@ def _results(batch: _Run) -> None:
     ended = "Stopped" if batch.phase == "stopped" else "Finished"
     st.markdown(f"{ended}. {summary}")
     st.dataframe(frame, hide_index=True, key="bulk_results", width="stretch")
-    csv, dismiss = st.columns([1, 1])
+    csv, journal, dismiss = st.columns(3)
     download_csv(csv, frame, file_name=f"bulk-{batch.batch_id[:8]}.csv", key="bulk_results_csv")
+    if journal.button(
+        "Open in the Journal",
+        key="bulk_journal",
+        icon=":material/history:",
+        help="This batch's entries, where the whole batch can be undone.",
+    ):
+        st.switch_page("pages/journal.py", query_params={"batch": batch.batch_id})
     if dismiss.button("Dismiss", key="bulk_dismiss", icon=":material/close:"):
         st.session_state.pop(RUN, None)
         st.rerun()

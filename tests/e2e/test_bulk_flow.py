@@ -1,0 +1,78 @@
+"""A bulk disable as an operator does it, in headless Chromium against `streamlit run app.py`
+connected to an emulator: every matching destination ticked at once, the preview saying what
+will change and what is skipped, one PATCH per enabled function, then the whole batch undone
+from the Journal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from services.journal import Journal
+
+
+def _csv(page, where) -> list[dict]:
+    with page.expect_download() as download:
+        where.get_by_role("button", name="Download CSV").click()
+    return list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+
+
+def _destinations(emu) -> list[dict]:
+    return [
+        f for f in emu.stored_hog_functions(1) if not f["deleted"] and f["type"] == "destination"
+    ]
+
+
+def test_bulk_disable_with_its_preview_then_undo_the_batch(server, emu, page, wait_for_app):
+    enabled = {f["id"] for f in _destinations(emu) if f["enabled"]}
+    already_off = {f["id"] for f in _destinations(emu) if not f["enabled"]}
+    assert enabled and already_off
+    page.goto(f"{server.url}/hog-functions?type=destination")
+    wait_for_app(page)
+    bar = page.locator(".st-key-hf_list_bulk")
+    bar.get_by_text(f"Select all {len(enabled) + len(already_off)} matching the filters").click()
+    wait_for_app(page)
+    emu.clear_requests()
+    bar.get_by_role("button", name="Disable").click()
+    wait_for_app(page)
+
+    preview = page.get_by_role("dialog")
+    expect(preview).to_contain_text(f"{len(enabled)} will change")
+    expect(preview).to_contain_text(f"{len(already_off)} skipped: Already disabled")
+    assert not [r for r in emu.requests if r.method != "GET"]  # nothing sent yet
+    preview.get_by_role("button", name=f"Disable function: {len(enabled)} items").click()
+    wait_for_app(page)
+
+    run = page.locator(".st-key-bulk_run")
+    expect(run).to_contain_text("Finished.")
+    patches = [r for r in emu.requests if r.method == "PATCH"]
+    assert sorted(r.path.split("/")[-2] for r in patches) == sorted(enabled)
+    assert all(r.json == {"enabled": False} for r in patches)
+    assert not [f for f in _destinations(emu) if f["enabled"]]
+    rows = _csv(page, run)
+    assert sorted(r["Outcome"] for r in rows) == sorted(
+        ["done"] * len(enabled) + ["skipped"] * len(already_off)
+    )
+    batch = Journal(server.journal_url).entries()
+    assert len(batch) == len(enabled) and len({e.batch_id for e in batch}) == 1
+
+    run.get_by_role("button", name="Open in the Journal").click()
+    expect(page).to_have_url(re.compile(r"/journal\?batch=" + batch[0].batch_id + "$"))
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    emu.clear_requests()
+    main.get_by_role("button", name=f"Undo the whole batch ({len(enabled)} of").click()
+    wait_for_app(page)
+    preview = page.get_by_role("dialog")
+    expect(preview).to_contain_text(f"{len(enabled)} will change")
+    preview.get_by_role("button", name=f"Enable function: {len(enabled)} items").click()
+    wait_for_app(page)
+    expect(page.locator(".st-key-bulk_run")).to_contain_text("Finished.")
+    patches = [r for r in emu.requests if r.method == "PATCH"]
+    assert sorted(r.path.split("/")[-2] for r in patches) == sorted(enabled)
+    assert all(r.json == {"enabled": True} for r in patches)
+    assert {f["id"] for f in _destinations(emu) if not f["enabled"]} == already_off
