@@ -93,6 +93,18 @@ EDIT = declare(
 
 # --- favorite ------------------------------------------------------------------------------
 
+
+def _already_favorite(favorited: bool):
+    """A bulk item is left alone when the insight is already (not) a favorite."""
+
+    def skip(t: Target, _params: dict) -> str | None:
+        if t.obj is not None and t.obj.favorited is favorited:
+            return "Already a favorite" if favorited else "Not a favorite"
+        return None
+
+    return skip
+
+
 FAVORITE = declare(
     key="insight.favorite",
     words="Favorite insight",
@@ -103,6 +115,8 @@ FAVORITE = declare(
     done="Added {name} to favorites.",
     undo="insight.unfavorite",
     changes=lambda _t, _p: {"favorited": {"before": False, "after": True}},
+    will="Added to favorites",
+    skip=_already_favorite(True),
 )
 
 UNFAVORITE = declare(
@@ -115,6 +129,81 @@ UNFAVORITE = declare(
     done="Removed {name} from favorites.",
     undo="insight.favorite",
     changes=lambda _t, _p: {"favorited": {"before": True, "after": False}},
+    will="Removed from favorites",
+    skip=_already_favorite(False),
+)
+
+
+# --- tags ------------------------------------------------------------------------------------
+
+
+def tag_typed(text: str) -> str:
+    """A tag as PostHog stores it: trimmed, in lower case."""
+    return text.strip().lower()
+
+
+def _retag(add: bool):
+    """Add or remove `tag`, sending the insight's tags as they are now (read first), so a tag
+    someone added since the list loaded is kept. PostHog saves any insight it updates: a
+    draft is told it stays one."""
+
+    def call(client, t: Target, p: dict) -> Insight:
+        now = client.insights.get(t.id)
+        tags = [tag for tag in now.tags if tag != p["tag"]] + ([p["tag"]] if add else [])
+        return client.insights.update(
+            now.id, tags=tags, saved=False if now.saved is False else None
+        )
+
+    return call
+
+
+def _tag_skip(add: bool):
+    def skip(t: Target, p: dict) -> str | None:
+        if not p.get("tag"):
+            return "No tag typed: type one next to the bulk actions"
+        if t.obj is not None and (p["tag"] in t.obj.tags) is add:
+            return "Already has the tag" if add else "Does not have the tag"
+        return None
+
+    return skip
+
+
+def _tag_changes(p: dict, *, add: bool) -> dict:
+    return {
+        "tags": {"before": None, "after": p["tag"]} if add else {"before": p["tag"], "after": None}
+    }
+
+
+ADD_TAG = declare(
+    key="insight.add_tag",
+    words="Add tag to insight",
+    resource="insight",
+    role=Role.ADMIN,  # as editing the insight
+    call=_retag(True),
+    stale=STALE,
+    done="Tagged {name} “{tag}”.",
+    failed="Could not tag {name} “{tag}”",
+    undo="insight.remove_tag",
+    undo_params=lambda _t, p, _r: {"tag": p["tag"]},
+    changes=lambda _t, p: _tag_changes(p, add=True),
+    will=lambda _t, p, _r: f"Tag “{p.get('tag')}” added",
+    skip=_tag_skip(True),
+)
+
+REMOVE_TAG = declare(
+    key="insight.remove_tag",
+    words="Remove tag from insight",
+    resource="insight",
+    role=Role.ADMIN,
+    call=_retag(False),
+    stale=STALE,
+    done="Took the tag “{tag}” off {name}.",
+    failed="Could not take the tag “{tag}” off {name}",
+    undo="insight.add_tag",
+    undo_params=lambda _t, p, _r: {"tag": p["tag"]},
+    changes=lambda _t, p: _tag_changes(p, add=False),
+    will=lambda _t, p, _r: f"Tag “{p.get('tag')}” removed",
+    skip=_tag_skip(False),
 )
 
 
@@ -257,6 +346,7 @@ DELETE = declare(
     undo="insight.restore",
     changes=lambda _t, _p: {"deleted": {"before": False, "after": True}},
     on_done=_remember_deleted,
+    will="Deleted, and taken off its dashboards (restorable from the Journal)",
 )
 
 RESTORE = declare(
@@ -273,6 +363,7 @@ RESTORE = declare(
     changes=lambda _t, _p: {"deleted": {"before": True, "after": False}},
     why=_why_not_restored,
     on_done=_no_longer_deleted,
+    will="Restored (on no dashboard)",
 )
 
 

@@ -1,22 +1,26 @@
 """The insights list: PostHog's own server-side pages with the total, its filters (search,
-type, tags, created by, favorites, saved) and orderings, a CSV of every matching row, and
-opening a picked row's details."""
+type, tags, created by, favorites, saved) and orderings, a CSV of every matching row,
+opening a picked row's details, and bulk tags, favorites and delete over the rows picked or
+every insight matching the filters."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from components.insights import controls
-from components.shared import data
+from components.insights import actions, controls
+from components.shared import bulk, data
+from components.shared.actions import Target
+from components.shared.feedback import show_error
 from components.shared.tables import (
     current_page,
     download_all_csv,
     page_controls,
-    pick_row,
+    pick_rows,
     reset_page,
     row_actions,
 )
@@ -148,6 +152,78 @@ def filters(client: PostHogClient, key: str) -> dict[str, Any]:
     }
 
 
+class AllMatching(Sequence):
+    """Every insight matching the filters, as bulk targets: counted by PostHog's total, and
+    loaded (as the CSV loads them, cached) only when a bulk action opens over all of them."""
+
+    def __init__(self, total: int, load: Callable[[], list[Insight]]):
+        self.total, self._load, self._targets = total, load, None
+
+    def _all(self) -> list[Target]:
+        if self._targets is None:
+            with st.spinner(f"Loading all {self.total} insights…"):
+                self._targets = [actions.target(i) for i in self._load()]
+        return self._targets
+
+    def __len__(self) -> int:
+        return self.total if self._targets is None else len(self._targets)
+
+    def __getitem__(self, index):
+        return self._all()[index]
+
+    def __iter__(self):
+        return iter(self._all())
+
+
+def bulk_choices(tag: str) -> list[bulk.Choice]:
+    """The tag typed next to the bulk actions goes with the tag choices, so their preview can
+    say which insights already have it."""
+    return [
+        bulk.Choice("Add tag", actions.ADD_TAG.key, {"tag": tag}, icon=":material/sell:"),
+        bulk.Choice(
+            "Remove tag", actions.REMOVE_TAG.key, {"tag": tag}, icon=":material/label_off:"
+        ),
+        bulk.Choice("Favorite", actions.FAVORITE.key, icon=":material/star:"),
+        bulk.Choice("Unfavorite", actions.UNFAVORITE.key, icon=":material/star_border:"),
+        bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
+    ]
+
+
+def bulk_bar(
+    client: PostHogClient,
+    shown: list[Insight],
+    picked: list[str],
+    matching: Sequence,
+    *,
+    key: str,
+) -> None:
+    """The bulk actions over the picked rows (or every matching insight), with the tag to add
+    or remove."""
+    field, hint = st.columns([2, 4], vertical_alignment="bottom")
+    tag = actions.tag_typed(
+        field.text_input(
+            "Tag to add or remove",
+            key=f"{key}_bulk_tag",
+            placeholder="a tag",
+            help="PostHog keeps tags in lower case.",
+        )
+    )
+    if not tag:
+        hint.caption("Type a tag here to add it to, or remove it from, the insights selected.")
+    by_id = {str(i.id): i for i in shown}
+    try:
+        bulk.selection_bar(
+            client,
+            selected=[actions.target(by_id[i]) for i in picked],
+            matching=matching,
+            choices=bulk_choices(tag),
+            noun="insights",
+            key=key,
+        )
+    except PostHogError as exc:  # loading every matching insight failed: nothing was sent
+        show_error(exc)
+
+
 def render(client: PostHogClient, *, key: str = "ins_list") -> None:
     wanted = filters(client, key)
     limit = wanted.pop("limit")
@@ -166,19 +242,24 @@ def render(client: PostHogClient, *, key: str = "ins_list") -> None:
         f"Showing {first}–{first + len(result.results) - 1 if result.results else 0} "
         f"of {total} insights · page {page} of {page_count}"
     )
+
+    def load_all() -> list[Insight]:
+        return data.insights_matching(client, **wanted)
+
+    complete = len(result.results) >= total
     download_all_csv(
         csv,
         frame,
-        lambda: to_frame(data.insights_matching(client, **wanted)),
-        complete=len(result.results) >= total,
+        lambda: to_frame(load_all()),
+        complete=complete,
         total=total,
         what=repr(sorted(wanted.items())),
         file_name="insights.csv",
         key=key,
     )
-    selected = pick_row(
+    picked = pick_rows(
         frame,
-        key=f"{key}_table",
+        key=f"{key}_table_{page}",  # a row picked on one page is not picked on the next
         column_config={
             "Name": st.column_config.TextColumn(
                 width="large", help="Insights without a name show PostHog's derived name."
@@ -190,13 +271,19 @@ def render(client: PostHogClient, *, key: str = "ins_list") -> None:
         },
     )
     page_controls(page, page_count, key=key)
-    if selected is None:
-        st.caption("Select a row to open the insight.")
-        return
-    insight = next(i for i in result.results if str(i.id) == selected)
-    row_actions(
-        f"{insight.display_name} · {insight.short_id or insight.id}",
-        insight.id,
-        key=key,
-        switch=lambda: controls.favorite(client, insight, key=key),
-    )
+    single = picked[0] if len(picked) == 1 else (frame.iloc[0]["id"] if len(frame) == 1 else None)
+    if single is None:
+        st.caption("Select a row to open the insight; select several for a bulk action.")
+    else:
+        insight = next(i for i in result.results if str(i.id) == single)
+        row_actions(
+            f"{insight.display_name} · {insight.short_id or insight.id}",
+            insight.id,
+            key=key,
+            switch=lambda: controls.favorite(client, insight, key=key),
+        )
+    if complete:
+        matching: Sequence = [actions.target(i) for i in result.results]
+    else:
+        matching = AllMatching(total, load_all)
+    bulk_bar(client, result.results, picked, matching, key=key)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
-from emulator.analytics import live_insights, stored_dashboards
+from emulator.analytics import live_insights
 from services.journal import Journal
 from tests.markdown import unescape
 
@@ -33,11 +33,16 @@ def _entries() -> list:
     return Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
 
 
-def _one_batch(entries: list) -> str:
-    """The batch id every entry shares (there is exactly one, and it is set)."""
+def _batch() -> dict[str, set]:
+    """The journal's one batch (every entry shares one batch id): outcome → object ids; and
+    the reasons of the skipped ones under "why skipped"."""
+    entries = _entries()
     batches = {e.batch_id for e in entries}
     assert len(batches) == 1 and None not in batches, batches
-    return batches.pop()
+    found: dict[str, set] = {"why skipped": {e.reason for e in entries if e.outcome == "skipped"}}
+    for e in entries:
+        found.setdefault(e.outcome, set()).add(e.object_id)
+    return found
 
 
 def _table(at, column: str):
@@ -80,7 +85,8 @@ def test_bulk_pause_sends_one_pause_per_running_export_and_none_for_paused_ones(
 ):
     exports = _exports(connect_env)
     running = {x["id"] for x in exports if not x["paused"]}
-    paused = len(exports) - len(running)
+    already = {x["id"] for x in exports if x["paused"]}
+    paused = len(already)
     assert running and paused
     at = run_script(EXPORTS)
     before = len(connect_env.requests)
@@ -100,10 +106,12 @@ def test_bulk_pause_sends_one_pause_per_running_export_and_none_for_paused_ones(
     assert all(x["paused"] for x in _exports(connect_env))
     results = _table(at, "Journal entry")
     assert sorted(results["Outcome"]) == sorted(["done"] * len(running) + ["skipped"] * paused)
-    entries = _entries()
-    _one_batch(entries)
-    assert {e.object_id for e in entries} == running
-    assert {(e.action_key, e.outcome) for e in entries} == {("batch_export.pause", "done")}
+    assert _batch() == {
+        "done": running,
+        "skipped": already,
+        "why skipped": {"Already paused"},
+    }
+    assert {e.action_key for e in _entries()} == {"batch_export.pause"}
 
 
 def test_bulk_resume_skips_running_and_ended_exports_and_backfills_when_asked(
@@ -141,10 +149,11 @@ def test_bulk_resume_skips_running_and_ended_exports_and_backfills_when_asked(
     assert all(w.json == {"backfill": True} for w in writes if w.path.endswith("/unpause/"))
     assert not [w for w in writes if not w.path.endswith("/unpause/")]
     assert not [x for x in _exports(connect_env) if x["id"] in resumable and x["paused"]]
-    entries = _entries()
-    _one_batch(entries)
-    assert {e.object_id for e in entries} == resumable
-    assert all(e.changes["backfill_missed_intervals"]["after"] is True for e in entries)
+    journaled = _batch()
+    assert journaled["done"] == resumable
+    assert journaled["why skipped"] == {"Not paused", "The export has ended"}
+    done = [e for e in _entries() if e.outcome == "done"]
+    assert all(e.changes["backfill_missed_intervals"]["after"] is True for e in done)
 
 
 def test_bulk_delete_of_exports_asks_for_the_count(connect_env, run_script):
@@ -161,4 +170,121 @@ def test_bulk_delete_of_exports_asks_for_the_count(connect_env, run_script):
     assert sorted((w.method, w.path.split("/")[-2]) for w in writes) == sorted(
         ("DELETE", i) for i in paused
     )
-    assert len(_entries()) == len(paused)
+    assert _batch() == {"done": paused, "why skipped": set()}
+
+
+# --- insights --------------------------------------------------------------------------------
+
+
+def _insight_patches(emulator, since: int) -> dict[str, dict]:
+    """Each insight PATCHed since `since` → the body sent (at most one write each)."""
+    writes = _writes(emulator, since)
+    assert all(w.method == "PATCH" for w in writes), [(w.method, w.path) for w in writes]
+    ids = [w.path.rstrip("/").split("/")[-1] for w in writes]
+    assert len(ids) == len(set(ids)), "one write per insight"
+    return {i: w.json for i, w in zip(ids, writes, strict=True)}
+
+
+def test_add_tag_to_every_insight_matching_the_filters_across_pages(connect_env, run_script):
+    live = live_insights(connect_env)
+    matching = [i for i in live if {"finance", "growth"} & set(i["tags"])]
+    lacking = {str(i["id"]): i for i in matching if "finance" not in i["tags"]}
+    assert len(matching) > 25 and lacking  # more than one page of 25
+    at = run_script(INSIGHTS)
+    at.multiselect(key="ins_list_tags").set_value(["finance", "growth"]).run()
+    assert len(_table(at, "Short id")) == 25
+    at.text_input(key="ins_list_bulk_tag").input("  Finance ").run()  # stored in lower case
+    before = len(connect_env.requests)
+    _preview(at, "ins_list", "add_tag_Add tag")
+    has = len(matching) - len(lacking)
+    assert _counts(at) == (
+        f"**{len(lacking)}** will change · **{has}** skipped: Already has the tag ({has})"
+    )
+    assert set(_table(at, "What will change")["What will change"]) == {"Tag “finance” added"}
+    at.button(key="bulk_preview_confirm").click().run()
+
+    sent = _insight_patches(connect_env, before)
+    assert set(sent) == set(lacking)  # every page's insights, none that had it
+    for insight_id, body in sent.items():
+        was = lacking[insight_id]
+        assert sorted(body["tags"]) == sorted([*was["tags"], "finance"])
+        assert body == {"tags": body["tags"], **({} if was["saved"] else {"saved": False})}
+    journaled = _batch()
+    assert journaled["done"] == set(lacking)
+    assert journaled["why skipped"] == {"Already has the tag"}
+    done = [e for e in _entries() if e.outcome == "done"]
+    assert all(e.undo_params == {"tag": "finance"} for e in done)
+
+
+def test_remove_tag_from_picked_rows_skips_those_without_it(connect_env, run_script):
+    at = run_script(INSIGHTS)
+    at.multiselect(key="ins_list_tags").set_value(["kpi", "finance"]).run()
+    frame = _table(at, "Short id")
+    tagged = [r for r, tags in enumerate(frame["Tags"]) if "kpi" in tags.split(", ")]
+    untagged = [r for r, tags in enumerate(frame["Tags"]) if "kpi" not in tags.split(", ")]
+    rows = [tagged[0], untagged[0]]
+    at.session_state["ins_list_table_1"] = {"selection": {"rows": rows, "columns": []}}
+    at.run()
+    at.text_input(key="ins_list_bulk_tag").input("kpi").run()
+    before = len(connect_env.requests)
+    at.button(key="ins_list_bulk_remove_tag_Remove tag").click().run()
+    assert _counts(at) == "**1** will change · **1** skipped: Does not have the tag (1)"
+    assert list(_table(at, "Why")["Name"]) == [frame["Name"].iloc[untagged[0]]]
+    at.button(key="bulk_preview_confirm").click().run()
+    sent = _insight_patches(connect_env, before)
+    assert list(sent) == [frame["id"].iloc[tagged[0]]]
+    kept = [t for t in frame["Tags"].iloc[tagged[0]].split(", ") if t != "kpi"]
+    assert sorted(next(iter(sent.values()))["tags"]) == sorted(kept)
+    assert _batch()["why skipped"] == {"Does not have the tag"}
+    (entry,) = [e for e in _entries() if e.outcome == "done"]
+    assert (entry.action_key, entry.undo_params) == ("insight.remove_tag", {"tag": "kpi"})
+
+
+def test_a_tag_action_without_a_tag_sends_nothing(connect_env, run_script):
+    at = run_script(INSIGHTS)
+    assert any("Type a tag here" in c.value for c in at.caption)
+    before = len(connect_env.requests)
+    _preview(at, "ins_list", "add_tag_Add tag")
+    assert "No tag typed" in _counts(at) and _counts(at).startswith("**0** will change")
+    assert at.button(key="bulk_preview_confirm").disabled
+    assert not _writes(connect_env, before)
+
+
+def test_unfavorite_then_favorite_send_only_the_changing_ones(connect_env, run_script):
+    favorites = {str(i["id"]) for i in live_insights(connect_env) if i["favorited"]}
+    at = run_script(INSIGHTS)
+    at.toggle(key="ins_list_favorites").set_value(True).run()
+    before = len(connect_env.requests)
+    _preview(at, "ins_list", "unfavorite_Unfavorite")
+    at.button(key="bulk_preview_confirm").click().run()
+    sent = _insight_patches(connect_env, before)
+    assert set(sent) == favorites
+    assert all(body == {"favorited": False} for body in sent.values())
+    assert _batch() == {"done": favorites, "why skipped": set()}
+
+    # two rows of the first page, one a former favorite: both are favorited again, one by one
+    at.toggle(key="ins_list_favorites").set_value(False).run()
+    frame = _table(at, "Short id")  # the list, under the last run's results
+    at.session_state["ins_list_table_1"] = {"selection": {"rows": [0, 1], "columns": []}}
+    at.run()
+    before = len(connect_env.requests)
+    at.button(key="ins_list_bulk_favorite_Favorite").click().run()
+    assert _counts(at) == "**2** will change"
+    at.button(key="bulk_preview_confirm").click().run()
+    sent = _insight_patches(connect_env, before)
+    assert set(sent) == {frame["id"].iloc[0], frame["id"].iloc[1]}
+    assert all(body == {"favorited": True} for body in sent.values())
+
+
+def test_bulk_delete_of_insights_is_soft_and_restorable(connect_env, run_script):
+    at = run_script(INSIGHTS)
+    at.multiselect(key="ins_list_tags").set_value(["kpi"]).run()
+    kpi = {str(i["id"]) for i in live_insights(connect_env) if "kpi" in i["tags"]}
+    before = len(connect_env.requests)
+    _preview(at, "ins_list", "delete_Delete")
+    assert "restorable" in _table(at, "What will change")["What will change"].iloc[0]
+    at.text_input(key="bulk_preview_count").input(str(len(kpi))).run()
+    at.button(key="bulk_preview_confirm").click().run()
+    sent = _insight_patches(connect_env, before)
+    assert set(sent) == kpi and all(b == {"deleted": True} for b in sent.values())
+    assert {e.action_key for e in _entries()} == {"insight.delete"}
