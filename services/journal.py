@@ -35,7 +35,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-OUTCOMES = ("pending", "done", "refused", "unknown", "tested")
+OUTCOMES = ("pending", "done", "refused", "unknown", "tested", "skipped")  # skipped: in a bulk run
 KEPT, CHANGED = "kept", "changed"
 
 

@@ -260,7 +260,7 @@ def _undo_item(client: PostHogClient, entry: Entry, was_undone: bool) -> bulk.It
     target = Target(entry.resource, _typed_id(entry), entry.object_name or "")
     if reverse is None:
         skip = (
-            f"Was {entry.outcome}: nothing to undo"
+            f"Nothing to undo, it was {entry.outcome}"
             if entry.outcome != "done"
             else "Cannot be undone from the console"
         )

@@ -272,21 +272,8 @@ def send(
     refusal = _undo_refusal(book, undoes, me) if undoes is not None else None
     if refusal:
         return Outcome("blocked", reason=refusal)
-    entry = Entry(
-        user=me.user,
-        host=client.host,
-        project_id=str(client.project_id),
-        action=action.words,
-        action_key=action.key,
-        resource=action.resource,
-        object_id=None if target.id is None else str(target.id),
-        object_name=target.name,
-        changes=action.changes(target, params) if action.changes else {},
-        batch_id=batch_id,
-        undoes=undoes,
-    )
     try:
-        entry_id = book.begin(entry)
+        entry_id = book.begin(_entry(client, action, target, params, me, undoes, batch_id))
     except JournalUnavailable as exc:
         return Outcome(
             "not_journaled",
@@ -334,6 +321,53 @@ def send(
         unjournaled = UNJOURNALED_END
     data.forget(client, action.stale, _stale_id(action, target))
     return Outcome(outcome.status, outcome.result, outcome.error, entry_id, unjournaled)
+
+
+def note_skipped(
+    client: PostHogClient,
+    action: Action,
+    target: Target,
+    params: dict,
+    *,
+    reason: str,
+    batch_id: str,
+) -> Outcome:
+    """Journal a bulk item left alone (and why), so a batch's entries are all its items."""
+    book = journal()
+    try:
+        entry_id = book.begin(
+            _entry(client, action, target, params, identity(), None, batch_id, skipped=True)
+        )
+        book.complete(entry_id, outcome="skipped", reason=reason)
+    except JournalUnavailable as exc:
+        return Outcome("skipped", reason=f"{reason} (not journaled: {exc.reason})")
+    return Outcome("skipped", entry_id=entry_id, reason=reason)
+
+
+def _entry(
+    client: PostHogClient,
+    action: Action,
+    target: Target,
+    params: dict,
+    me: Identity,
+    undoes: int | None,
+    batch_id: str | None,
+    *,
+    skipped: bool = False,
+) -> Entry:
+    return Entry(
+        user=me.user,
+        host=client.host,
+        project_id=str(client.project_id),
+        action=action.words,
+        action_key=action.key,
+        resource=action.resource,
+        object_id=None if target.id is None else str(target.id),
+        object_name=target.name,
+        changes=action.changes(target, params) if action.changes and not skipped else {},
+        batch_id=batch_id,
+        undoes=undoes,
+    )
 
 
 def _undo_refusal(book: Journal, entry_id: int, me: Identity) -> str | None:

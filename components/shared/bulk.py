@@ -32,6 +32,7 @@ from components.shared.actions import (
     Target,
     _rerun_outside_callback,
     blocked_reason,
+    note_skipped,
     send,
     write_button,
 )
@@ -306,7 +307,8 @@ def run(client: PostHogClient) -> None:
         if batch.phase == "running":  # Stop was pressed: the rest is not sent
             batch.phase = "stopped"
             for item in batch.items[len(batch.results) :]:
-                batch.results.append(_result(item, "stopped", None))
+                outcome = _note(client, batch, item, "Stopped before it was sent")
+                batch.results.append(_result(item, "stopped", outcome))
         _results(batch)
 
 
@@ -322,7 +324,8 @@ def _send_all(client: PostHogClient, batch: _Run) -> None:
         if batch.stop_asked:
             return
         if item.skip:
-            batch.results.append(_result(item, "skipped", None))
+            outcome = _note(client, batch, item, item.skip)
+            batch.results.append(_result(item, "skipped", outcome))
             continue
         outcome = send(
             client,
@@ -337,12 +340,26 @@ def _send_all(client: PostHogClient, batch: _Run) -> None:
     st.rerun()  # the page below draws from the caches the batch made stale
 
 
+def _note(client: PostHogClient, batch: _Run, item: Item, reason: str) -> Outcome:
+    action = ACTIONS.get(item.action)
+    if action is None:  # an entry of an action this console no longer declares
+        return Outcome("skipped", reason=reason)
+    return note_skipped(
+        client,
+        action,
+        item.target,
+        item.params,
+        reason=reason,
+        batch_id=batch.batch_id,
+    )
+
+
 def _ask_stop(batch: _Run) -> None:
     batch.stop_asked = True
 
 
 def _result(item: Item, status: str, outcome: Outcome | None) -> dict:
-    reason = item.skip if status == "skipped" else None
+    reason = None
     if outcome is not None:
         if outcome.error is not None:
             reason = _why(outcome.error)

@@ -62,11 +62,13 @@ def test_bulk_disable_previews_skips_and_sends_one_patch_per_enabled_function(
 
     results = _table(at, "Journal entry")
     assert sorted(results["Outcome"]) == sorted(["done"] * len(enabled) + ["skipped"] * skipped)
-    entries = _journal().entries()
-    assert len(entries) == len(enabled)
+    entries = _journal().entries()  # one batch, one entry per item
+    assert len(entries) == len(matching)
     assert len({e.batch_id for e in entries}) == 1 and entries[0].batch_id
-    assert {e.object_id for e in entries} == enabled
-    assert {e.outcome for e in entries} == {"done"}
+    assert {e.object_id for e in entries if e.outcome == "done"} == enabled
+    skipped_entries = [e for e in entries if e.outcome == "skipped"]
+    assert {e.object_id for e in skipped_entries} == {f["id"] for f in matching} - enabled
+    assert {e.reason for e in skipped_entries} == {"Already disabled"}
 
 
 def test_bulk_delete_asks_for_the_count_and_a_trimmed_item_is_left_alone(connect_env, run_script):
@@ -82,6 +84,7 @@ def test_bulk_delete_asks_for_the_count_and_a_trimmed_item_is_left_alone(connect
     assert not at.button(key="bulk_preview_confirm").disabled
     at.button(key="bulk_preview_confirm").click().run()
     assert not _live(connect_env, type="transformation")
+    assert {e.outcome for e in _journal().entries()} == {"done"}
     assert len(_journal().entries()) == len(matching)
 
 
@@ -102,23 +105,27 @@ def test_undoing_a_batch_from_the_journal_re_enables_exactly_what_it_disabled(
     at.button(key="hf_list_bulk_disable_Disable").click().run()
     at.button(key="bulk_preview_confirm").click().run()
     batch = _journal().entries()
-    disabled = {e.object_id for e in batch}
+    disabled = {e.object_id for e in batch if e.outcome == "done"}
 
     page = run_script(JOURNAL, journal_picked=batch[0].id)
     undo = page.button(key="journal_undo_batch")
-    assert undo.label == f"Undo the whole batch ({len(batch)} of {len(batch)} entries)"
+    assert undo.label == f"Undo the whole batch ({len(disabled)} of {len(batch)} entries)"
     before = len(connect_env.requests)
     undo.click().run()
     assert len(connect_env.requests) == before  # a preview first
-    assert any(f"**{len(batch)}** will change" in m.value for m in page.markdown)
+    assert any(
+        f"**{len(disabled)}** will change" in m.value
+        and f"skipped: Nothing to undo, it was skipped ({len(already_off)})" in m.value
+        for m in page.markdown
+    )
     page.button(key="bulk_preview_confirm").click().run()
 
     patches = [r for r in connect_env.requests[before:] if r.method == "PATCH"]
     assert sorted(p.path.split("/")[-2] for p in patches) == sorted(disabled)
     assert all(p.json == {"enabled": True} for p in patches)
     assert {f["id"] for f in _live(connect_env, type="destination", enabled=False)} == already_off
-    undos = [e for e in _journal().entries() if e.undoes]
-    assert {e.undoes for e in undos} == {e.id for e in batch}
+    undos = [e for e in _journal().entries() if e.undoes and e.outcome == "done"]
+    assert {e.undoes for e in undos} == {e.id for e in batch if e.outcome == "done"}
     assert len({e.batch_id for e in undos}) == 1 and undos[0].batch_id != batch[0].batch_id
 
     # a second undo of the same batch has nothing left to reverse
