@@ -88,3 +88,37 @@ def test_bulk_disable_with_its_preview_then_undo_the_batch(server, emu, page, wa
     assert sorted(r.path.split("/")[-2] for r in patches) == sorted(enabled)
     assert all(r.json == {"enabled": True} for r in patches)
     assert {f["id"] for f in _destinations(emu) if not f["enabled"]} == already_off
+
+
+def test_stop_midway_leaves_a_journal_and_results_that_say_exactly_what_was_done(
+    server, emu, page, wait_for_app
+):
+    every = [f for f in emu.stored_hog_functions(1) if not f["deleted"]]
+    page.goto(f"{server.url}/hog-functions")
+    wait_for_app(page)
+    bar = page.locator(".st-key-hf_list_bulk")
+    bar.get_by_text(f"Select all {len(every)} matching the filters").click()
+    wait_for_app(page)
+    bar.get_by_role("button", name="Disable").click()
+    wait_for_app(page)
+    page.get_by_role("dialog").get_by_role("button", name=re.compile("Disable function")).click()
+    run = page.locator(".st-key-bulk_run")
+    expect(run).to_contain_text(re.compile(r"[1-9]\d* of \d+:"), timeout=30_000)  # under way
+    run.get_by_role("button", name="Stop").click()
+    expect(run).to_contain_text("Stopped.", timeout=60_000)
+    wait_for_app(page)
+
+    batch = Journal(server.journal_url).entries()
+    assert len(batch) == len(every) and len({e.batch_id for e in batch}) == 1
+    assert {e.outcome for e in batch} == {"done", "skipped"}
+    stopped = {e.object_id for e in batch if e.reason == "Stopped before it was sent"}
+    done = {e.object_id for e in batch if e.outcome == "done"}
+    assert stopped and done  # it stopped midway
+    now = {f["id"]: f for f in emu.stored_hog_functions(1)}
+    was_on = {f["id"] for f in every if f["enabled"]}
+    # exactly the items journaled done were switched off; every other one is as it was
+    assert {i for i in was_on if not now[i]["enabled"]} == done
+    assert all(now[i]["enabled"] for i in stopped & was_on)
+    rows = _csv(page, run)
+    assert {r["id"] for r in rows if r["Outcome"] == "done"} == done
+    assert {r["id"] for r in rows if r["Outcome"] == "not sent (stopped)"} == stopped
