@@ -15,6 +15,7 @@ from services.journal import Journal
 from tests.app.conftest import AFTER, BEFORE
 from tests.app.test_signin import signed_in
 from tests.markdown import unescape
+from tests.secret_markers import secret_markers
 
 FUNCTION = """
 import streamlit as st
@@ -42,16 +43,6 @@ def _journal_bytes() -> bytes:
 
 def _writes(emulator) -> list:
     return [r for r in emulator.requests if r.method not in ("GET", "HEAD")]
-
-
-def _markers(value) -> list:
-    if isinstance(value, dict):
-        if "secret" in value and set(value) <= {"secret", "value"}:
-            return [value]
-        return [m for item in value.values() for m in _markers(item)]
-    if isinstance(value, list):
-        return [m for item in value for m in _markers(item)]
-    return []
 
 
 def _with_required_secret(emulator) -> dict:
@@ -106,7 +97,7 @@ def test_a_function_copy_waits_for_its_secrets_then_lands_disabled_in_project_3(
     assert copy["enabled"] is False and copy["name"] == f"{fn['name']} (copy)"
     assert copy["secret_inputs"] == {k: {"value": v} for k, v in typed.items()}
     (sent,) = _writes(connect_env)
-    assert sent.path == "/api/projects/3/hog_functions/" and _markers(sent.json) == []
+    assert sent.path == "/api/projects/3/hog_functions/" and secret_markers(sent.json) == []
 
     (entry,) = _journal()
     assert (entry.action_key, entry.outcome, entry.project_id) == ("hog_function.copy", "done", "1")

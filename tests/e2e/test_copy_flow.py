@@ -7,16 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from services.journal import Journal
-
-
-def _markers(value) -> list:
-    if isinstance(value, dict):
-        if "secret" in value and set(value) <= {"secret", "value"}:
-            return [value]
-        return [m for item in value.values() for m in _markers(item)]
-    if isinstance(value, list):
-        return [m for item in value for m in _markers(item)]
-    return []
+from tests.secret_markers import secret_markers
 
 
 def test_a_destination_is_copied_to_project_3_with_the_typed_secret(
@@ -64,7 +55,7 @@ def test_a_destination_is_copied_to_project_3_with_the_typed_secret(
     (stored,) = emu.stored_hog_functions(3)
     assert stored["enabled"] is False and stored["name"] == f"{source['name']} (copy)"
     assert stored["secret_inputs"][secret["key"]] == {"value": typed}
-    assert [r for r in emu.requests if _markers(r.json)] == []
+    assert [r for r in emu.requests if secret_markers(r.json)] == []
     (entry,) = Journal(server.journal_url).entries()
     assert (entry.action_key, entry.outcome, entry.path) == (
         "hog_function.copy",

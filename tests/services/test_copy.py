@@ -16,19 +16,9 @@ from services.copies import (
     secret_problems,
 )
 from services.models import HogFunction
+from tests.secret_markers import secret_markers
 
 SANDBOX = 3
-
-
-def _markers(value) -> list:
-    """Every `{"secret": ...}` marker anywhere in a request body."""
-    if isinstance(value, dict):
-        if "secret" in value and set(value) <= {"secret", "value"}:
-            return [value]
-        return [m for item in value.values() for m in _markers(item)]
-    if isinstance(value, list):
-        return [m for item in value for m in _markers(item)]
-    return []
 
 
 def _writes(emulator) -> list:
@@ -77,7 +67,7 @@ def test_a_function_copy_lands_disabled_with_the_typed_secrets(
     assert kept["filters"] == stored["filters"]
     (sent,) = _writes(emulator)
     assert sent.path == "/api/projects/3/hog_functions/"
-    assert _markers(sent.json) == []
+    assert secret_markers(sent.json) == []
     assert emulator.stored_hog_function(stored["id"])["team_id"] == 1  # the source stays
 
 
@@ -142,7 +132,7 @@ def test_mapping_secrets_are_asked_for_and_never_sent_as_markers():
     body = function_copy(source, secrets={"mappings.0.token": "t0ken"})
     assert body["mappings"][0]["inputs"] == {"event": {"value": "x"}, "token": {"value": "t0ken"}}
     assert body["mappings"][0]["filters"] == {"events": [{"id": "signup"}]}
-    assert body["enabled"] is False and _markers(body) == []
+    assert body["enabled"] is False and secret_markers(body) == []
 
 
 def test_an_export_copy_lands_paused_with_the_typed_secrets(client, emulator):
