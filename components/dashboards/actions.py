@@ -124,6 +124,21 @@ EDIT = declare(
 PINNED = {"pinned": {"before": False, "after": True}}
 UNPINNED = {"pinned": {"before": True, "after": False}}
 
+
+def _not_editable(t: Target, _params: dict) -> str | None:
+    """A bulk item is left alone when the key's user may only view the dashboard."""
+    return view_only(t.obj)
+
+
+def _already_pinned(pinned: bool):
+    def skip(t: Target, params: dict) -> str | None:
+        if t.obj is not None and t.obj.pinned is pinned:
+            return "Already pinned" if pinned else "Not pinned"
+        return _not_editable(t, params)
+
+    return skip
+
+
 PIN = declare(
     key="dashboard.pin",
     words="Pin dashboard",
@@ -136,6 +151,8 @@ PIN = declare(
     undo="dashboard.unpin",
     changes=lambda _t, _p: PINNED,
     why=refusal,
+    will="Pinned: comes first in PostHog's lists and sidebar",
+    skip=_already_pinned(True),
 )
 
 UNPIN = declare(
@@ -150,6 +167,8 @@ UNPIN = declare(
     undo="dashboard.pin",
     changes=lambda _t, _p: UNPINNED,
     why=refusal,
+    will="Unpinned",
+    skip=_already_pinned(False),
 )
 
 # --- who can edit --------------------------------------------------------------------------
@@ -312,6 +331,9 @@ DELETE = declare(
     changes=_delete_changes,
     why=refusal,
     on_done=_deleted,
+    # in bulk its insights are never deleted with it (the single delete asks)
+    will="Deleted, its insights kept (restorable from the Journal)",
+    skip=_not_editable,
 )
 
 RESTORE = declare(
@@ -325,6 +347,7 @@ RESTORE = declare(
     failed="{name} was not restored",
     changes=lambda _t, _p: {"deleted": {"before": True, "after": False}},
     on_done=_restored,
+    will="Restored, with its tiles",
 )
 
 CREATE_FIELDS = ("name", "description", "tags", "use_dashboard", "restriction_level")

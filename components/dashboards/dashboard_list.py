@@ -1,5 +1,6 @@
 """The dashboards list: filters, a table with pinned, tags, who can edit and public sharing,
-CSV, and a selected row's pin switch (it writes at once) and details link."""
+CSV, a selected row's pin switch (it writes at once) and details link, and bulk pin, unpin
+and delete."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from components.dashboards import actions
-from components.shared import data
+from components.shared import bulk, data
 from components.shared.actions import Target, blocked_reason, request, write_button
-from components.shared.tables import download_csv, pick_row, row_actions
+from components.shared.tables import download_csv, pick_rows, row_actions
 from components.shared.text import plain
 from services import PostHogClient
 from services.analytics_models import (
@@ -24,6 +25,11 @@ SHORT_RESTRICTION = {
     ONLY_COLLABORATORS_CAN_EDIT: "Only collaborators",
 }
 YES_NO = {"Any": None, "Yes": True, "No": False}
+BULK_CHOICES = [
+    bulk.Choice("Pin", actions.PIN.key, icon=":material/push_pin:"),
+    bulk.Choice("Unpin", actions.UNPIN.key, icon=":material/keep_off:"),
+    bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
+]
 
 
 def restriction_short(level: int) -> str:
@@ -102,7 +108,7 @@ def render(client: PostHogClient, *, key: str = "dash_list") -> None:
         f"{sum(d.pinned for d in shown)} pinned · {sum(d.is_shared for d in shown)} shared"
     )
     download_csv(summary[1], frame, file_name="dashboards.csv", key=f"{key}_csv")
-    selected = pick_row(
+    picked = pick_rows(
         frame,
         key=f"{key}_table",
         column_config={
@@ -115,16 +121,29 @@ def render(client: PostHogClient, *, key: str = "dash_list") -> None:
             "Last accessed": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         },
     )
-    if selected is None:
-        st.caption("Select a row to pin or unpin the dashboard, or open it.")
+    by_id = {d.id: d for d in shown}
+    single = picked[0] if len(picked) == 1 else (frame.iloc[0]["id"] if len(frame) == 1 else None)
+    if single is None:
+        st.caption(
+            "Select a row to pin or unpin the dashboard, or open it; select several for a bulk "
+            "action."
+        )
     else:
-        dashboard = next(d for d in shown if d.id == selected)
+        dashboard = by_id[single]
         row_actions(
             dashboard.display_name,
             dashboard.id,
             key=key,
             switch=lambda: pin_switch(client, dashboard, key=f"{key}_pin"),
         )
+    bulk.selection_bar(
+        client,
+        selected=[actions.target(by_id[i]) for i in picked],
+        matching=[actions.target(by_id[i]) for i in frame["id"]],
+        choices=BULK_CHOICES,
+        noun="dashboards",
+        key=key,
+    )
     render_deleted_here(client, key=f"{key}_deleted")
 
 

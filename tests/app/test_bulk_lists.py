@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
-from emulator.analytics import live_insights
+from emulator.analytics import live_insights, stored_dashboard, stored_dashboards
 from services.journal import Journal
 from tests.markdown import unescape
 
@@ -288,3 +288,61 @@ def test_bulk_delete_of_insights_is_soft_and_restorable(connect_env, run_script)
     sent = _insight_patches(connect_env, before)
     assert set(sent) == kpi and all(b == {"deleted": True} for b in sent.values())
     assert {e.action_key for e in _entries()} == {"insight.delete"}
+
+
+# --- dashboards ------------------------------------------------------------------------------
+
+
+def _dashboard_patches(emulator, since: int) -> dict[int, dict]:
+    writes = _writes(emulator, since)
+    assert all(w.method == "PATCH" for w in writes), [(w.method, w.path) for w in writes]
+    sent = {int(w.path.rstrip("/").split("/")[-1]): w.json for w in writes}
+    assert len(sent) == len(writes), "one write per dashboard"
+    return sent
+
+
+def test_bulk_pin_skips_pinned_and_view_only_dashboards(connect_env, run_script):
+    at = run_script(DASHBOARDS)
+    listed = _table(at, "You can edit")
+    ids = [int(i) for i in listed["id"]]
+    view_only = {i for i, can in zip(ids, listed["You can edit"], strict=True) if not can}
+    pinned = {i for i in ids if stored_dashboard(connect_env, i)["pinned"]}
+    changing = set(ids) - pinned - view_only
+    assert view_only - pinned and pinned and changing
+    before = len(connect_env.requests)
+    _preview(at, "dash_list", "pin_Pin")
+    assert _counts(at) == (
+        f"**{len(changing)}** will change · **{len(pinned | view_only)}** skipped: "
+        f"Already pinned ({len(pinned)}), "
+        f"You can view this dashboard but not edit it ({len(view_only - pinned)})"
+    )
+    at.button(key="bulk_preview_confirm").click().run()
+    sent = _dashboard_patches(connect_env, before)
+    assert set(sent) == changing
+    assert all(body == {"pinned": True} for body in sent.values())
+    assert _batch()["done"] == {str(i) for i in changing}
+
+
+def test_bulk_unpin_then_delete_keeps_the_insights(connect_env, run_script):
+    at = run_script(DASHBOARDS)
+    at.selectbox(key="dash_list_pinned").select("Yes").run()
+    pinned = {d["id"] for d in stored_dashboards(connect_env) if d["pinned"] and not d["deleted"]}
+    before = len(connect_env.requests)
+    _preview(at, "dash_list", "unpin_Unpin")
+    at.button(key="bulk_preview_confirm").click().run()
+    assert _dashboard_patches(connect_env, before) == {i: {"pinned": False} for i in pinned}
+
+    at.selectbox(key="dash_list_pinned").select("Any").run()
+    listed = _table(at, "You can edit")
+    rows = [r for r, can in enumerate(listed["You can edit"]) if can][:2]
+    at.session_state["dash_list_table"] = {"selection": {"rows": rows, "columns": []}}
+    at.run()
+    before = len(connect_env.requests)
+    at.button(key="dash_list_bulk_delete_Delete").click().run()
+    assert set(_table(at, "What will change")["What will change"]) == {
+        "Deleted, its insights kept (restorable from the Journal)"
+    }
+    at.text_input(key="bulk_preview_count").input("2").run()
+    at.button(key="bulk_preview_confirm").click().run()
+    sent = _dashboard_patches(connect_env, before)
+    assert sent == {int(listed["id"].iloc[r]): {"deleted": True} for r in rows}
