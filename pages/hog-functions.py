@@ -1,5 +1,6 @@
 import streamlit as st
 
+from components.hog_functions import failing as failing_functions
 from components.hog_functions import function_detail as hog_function_detail
 from components.hog_functions import function_list as hog_function_list
 from components.hog_functions import template_gallery
@@ -24,6 +25,7 @@ else:
     try:
         with functions:
             hog_function_list.render(client)
+            failing_functions.render(client)
         with order:
             render_order(client)
         with templates:

@@ -36,6 +36,18 @@ def _service(client, t: Target):
     return client.insights if t.resource == "insight" else client.dashboards
 
 
+def _already_shared(enabled: bool):
+    """A bulk item is left alone when its sharing (the target's `enabled`, when it carries
+    one) is already as asked; the audit's items are shared by definition."""
+
+    def skip(t: Target, _params: dict) -> str | None:
+        if getattr(t.obj, "enabled", None) is enabled:
+            return "Already shared publicly" if enabled else "Not shared publicly"
+        return None
+
+    return skip
+
+
 def _ask(title: str, text: str, button: str) -> Confirm:
     return Confirm(
         title=title,
@@ -65,6 +77,7 @@ def _declare_for(kind: str) -> tuple[Action, Action, Action]:
             call=lambda client, t, _p: _service(client, t).set_sharing(t.id, enabled=enabled),
             undo=turn_off if enabled else share,
             changes=lambda _t, _p: {"public sharing": {"before": before, "after": after}},
+            skip=_already_shared(enabled),
             **fields,
             **common,
         )
@@ -72,6 +85,7 @@ def _declare_for(kind: str) -> tuple[Action, Action, Action]:
     on = switch(
         True,
         words="Share publicly",
+        will="Not shared → shared: anyone with the link can see it",
         done="{name} is shared publicly.",
         confirm=_ask(
             "Share publicly?",
@@ -83,6 +97,7 @@ def _declare_for(kind: str) -> tuple[Action, Action, Action]:
     off = switch(
         False,
         words="Turn off public sharing",
+        will="Shared → not shared: the public link stops working",
         done="{name} is no longer shared.",
         confirm=_ask(
             "Turn off the public link?",

@@ -11,6 +11,7 @@ import streamlit as st
 
 from components.batch_exports import actions as export_actions
 from components.hog_functions import actions as function_actions
+from components.hog_functions import failing as failing_rule
 from components.shared.actions import request, write_button
 from components.shared.tables import pick_row
 from components.shared.text import plain
@@ -181,6 +182,7 @@ def to_frame(items: list[Item]) -> pd.DataFrame:
 
 
 def render(client: PostHogClient, items: list[Item], *, key: str = "ov_attention") -> None:
+    failing_rule.render(client, key=f"{key}_failing")  # as on the hog functions page
     if not items:
         st.success("Nothing needs attention with these thresholds.", icon=":material/check:")
         return
