@@ -34,6 +34,12 @@ def check_host(raw: str) -> str | None:
         return "Enter the full address, e.g. https://posthog.example.com."
     if parts.query or parts.fragment:
         return "Enter just the address, without ? or # parts."
+    if parts.path.strip("/"):
+        # the console adds /api/… itself: https://host/api would read /api/api/users/@me/
+        return (
+            f"Enter the address without a path: {parts.scheme}://{parts.netloc}, "
+            f"not {parts.scheme}://{parts.netloc}{parts.path}."
+        )
     return None
 
 
@@ -48,6 +54,11 @@ def check_key(raw: str) -> str | None:
         )
     if any(ch.isspace() for ch in key):
         return "The key contains spaces; paste it again."
+    if not key.startswith("phx_"):
+        return (
+            "This is not a personal API key: those start with phx_. Create one in PostHog → "
+            "Settings → Personal API keys."
+        )
     return None
 
 

@@ -38,6 +38,8 @@ def test_key_input_is_masked(settings):
         ("posthog.example.com", "phx_abc", "full address"),
         ("https://posthog.example.com", "", "Enter a personal API key"),
         ("https://posthog.example.com", "phc_project_token", "project API key"),
+        ("https://posthog.example.com/api", "phx_abc", "without a path"),
+        ("https://posthog.example.com/", "sk_live_123", "start with phx_"),
     ],
 )
 def test_bad_input_is_explained_and_nothing_is_sent(settings, second_emulator, host, key, message):
