@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from components.shared import data
-from components.shared.actions import Confirm, Target, declare
+from components.shared.actions import Action, Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services.analytics_models import Insight
@@ -142,10 +142,10 @@ def tag_typed(text: str) -> str:
     return text.strip().lower()
 
 
-def _retag(add: bool):
-    """Add or remove `tag`, sending the insight's tags as they are now (read first), so a tag
-    someone added since the list loaded is kept. PostHog saves any insight it updates: a
-    draft is told it stays one."""
+def _tag_action(add: bool) -> Action:
+    """Add or take off the tag `tag`. The call sends the insight's tags as they are now (read
+    first), so a tag someone added since the list loaded is kept; PostHog saves any insight it
+    updates, so a draft is told it stays one."""
 
     def call(client, t: Target, p: dict) -> Insight:
         now = client.insights.get(t.id)
@@ -154,10 +154,6 @@ def _retag(add: bool):
             now.id, tags=tags, saved=False if now.saved is False else None
         )
 
-    return call
-
-
-def _tag_skip(add: bool):
     def skip(t: Target, p: dict) -> str | None:
         if not p.get("tag"):
             return "No tag typed: type one next to the bulk actions"
@@ -165,46 +161,29 @@ def _tag_skip(add: bool):
             return "Already has the tag" if add else "Does not have the tag"
         return None
 
-    return skip
+    return declare(
+        key="insight.add_tag" if add else "insight.remove_tag",
+        words="Add tag to insight" if add else "Remove tag from insight",
+        resource="insight",
+        role=Role.ADMIN,  # as editing the insight
+        call=call,
+        stale=STALE,
+        done="Tagged {name} “{tag}”." if add else "Took the tag “{tag}” off {name}.",
+        failed="Could not tag {name} “{tag}”" if add else "Could not untag {name} “{tag}”",
+        undo="insight.remove_tag" if add else "insight.add_tag",
+        undo_params=lambda _t, p, _r: {"tag": p["tag"]},
+        changes=lambda _t, p: (
+            {"tags": {"before": None, "after": p["tag"]}}
+            if add
+            else {"tags": {"before": p["tag"], "after": None}}
+        ),
+        will=lambda _t, p, _r: f"Tag “{p.get('tag')}” {'added' if add else 'removed'}",
+        skip=skip,
+    )
 
 
-def _tag_changes(p: dict, *, add: bool) -> dict:
-    return {
-        "tags": {"before": None, "after": p["tag"]} if add else {"before": p["tag"], "after": None}
-    }
-
-
-ADD_TAG = declare(
-    key="insight.add_tag",
-    words="Add tag to insight",
-    resource="insight",
-    role=Role.ADMIN,  # as editing the insight
-    call=_retag(True),
-    stale=STALE,
-    done="Tagged {name} “{tag}”.",
-    failed="Could not tag {name} “{tag}”",
-    undo="insight.remove_tag",
-    undo_params=lambda _t, p, _r: {"tag": p["tag"]},
-    changes=lambda _t, p: _tag_changes(p, add=True),
-    will=lambda _t, p, _r: f"Tag “{p.get('tag')}” added",
-    skip=_tag_skip(True),
-)
-
-REMOVE_TAG = declare(
-    key="insight.remove_tag",
-    words="Remove tag from insight",
-    resource="insight",
-    role=Role.ADMIN,
-    call=_retag(False),
-    stale=STALE,
-    done="Took the tag “{tag}” off {name}.",
-    failed="Could not take the tag “{tag}” off {name}",
-    undo="insight.add_tag",
-    undo_params=lambda _t, p, _r: {"tag": p["tag"]},
-    changes=lambda _t, p: _tag_changes(p, add=False),
-    will=lambda _t, p, _r: f"Tag “{p.get('tag')}” removed",
-    skip=_tag_skip(False),
-)
+ADD_TAG = _tag_action(True)
+REMOVE_TAG = _tag_action(False)
 
 
 # --- dashboards ------------------------------------------------------------------------------
