@@ -52,9 +52,13 @@ page = st.navigation(PAGES)
 render_identity()
 render_audit_mode()  # before the client, which follows it
 client = get_client()
-render_connection(current_connection(), client)
+project_problem = render_connection(current_connection(), client)
 actions.show_outcome()  # what the last write did, above the page
 bulk.run(client)  # a bulk run in progress, or its results, above the page
-page.run()
+if project_problem and page.url_path not in ("settings", "journal"):
+    # instead of a page whose every read would blame a deleted object
+    st.error(project_problem, icon=":material/error:")
+else:
+    page.run()
 actions.ask_pending(client)  # a question waiting for an answer, drawn after the page
 bulk.ask(client)  # a bulk action's preview waiting for its confirmation

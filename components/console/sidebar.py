@@ -11,11 +11,13 @@ from components.shared.connection import Connection
 from components.shared.console_config import AUDIT_MODE, read_only_forced
 from components.shared.text import plain
 from services import PostHogClient
-from services.errors import PostHogError
+from services.errors import NoProjectAccess, NotFound, PostHogError
 from services.roles import Role
 
 
-def render_connection(conn: Connection, client: PostHogClient) -> None:
+def render_connection(conn: Connection, client: PostHogClient) -> str | None:
+    """The connection in the sidebar; what is wrong with its project, if anything."""
+    problem = None
     with st.sidebar.container(key="connection_panel"):
         if conn.is_demo:
             st.warning(
@@ -25,12 +27,23 @@ def render_connection(conn: Connection, client: PostHogClient) -> None:
             )
         try:
             project_name = data.current_project(client).name
+        except (NotFound, NoProjectAccess):
+            project_name = None
+            # said in the main area too: every page would otherwise blame a deleted object
+            where = {"environment": " or set POSTHOG_PROJECT_ID", "secrets": " or secrets.toml"}
+            problem = (
+                f"Project {conn.project_id} does not exist on {conn.host}, or this API key "
+                f"cannot see it. Pick one of the key's projects in Settings"
+                f"{where.get(conn.source, '')}."
+            )
+            st.error(plain(problem), icon=":material/error:")
         except PostHogError as exc:
             project_name = None
             st.caption(plain(f"Project {conn.project_id}: {exc}"))
         st.caption(f"**Host** {plain(conn.host)}")
         if project_name is not None:
             st.caption(f"**Project** {plain(project_name)} ({conn.project_id})")
+    return plain(problem) if problem else None
 
 
 def render_audit_mode() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator import Emulator
+from tests.markdown import unescape
 
 
 @pytest.fixture
@@ -85,3 +86,20 @@ def test_changing_the_key_after_a_test_asks_to_test_again(settings, second_emula
     at.text_input(key="settings_api_key").input("phx_other").run()
     assert "Test the connection again" in at.info[0].value
     assert not [b for b in at.button if b.key == "settings_use"]
+
+
+def test_an_unknown_project_id_is_named_as_such_not_as_a_deleted_object(
+    app, connect_env, monkeypatch
+):
+    monkeypatch.setenv("POSTHOG_PROJECT_ID", "999")
+    at = app.run()
+    assert not at.exception
+    errors = [unescape(e.value) for e in at.error]
+    assert any("Project 999 does not exist on" in e and "POSTHOG_PROJECT_ID" in e for e in errors)
+    assert not any("deleted" in e for e in errors)  # the page's reads were not sent
+    # only the project itself was read
+    assert {r.path.split("?")[0] for r in connect_env.requests if "999" in r.path} == {
+        "/api/projects/999/"
+    }
+    at.switch_page("pages/settings.py").run()  # where it can be put right
+    assert at.button(key="settings_test")
