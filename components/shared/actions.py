@@ -387,6 +387,11 @@ def _undo_refusal(book: Journal, entry_id: int, me: Identity) -> str | None:
     return None
 
 
+# PostHog's `attr` on refusals about the object as a whole ("Maximum of 20 enabled
+# transformation functions…" comes with attr `type`): its message says it all
+WHOLE_OBJECT_ATTRS = ("type", "non_field_errors", "__all__")
+
+
 def failure_message(action: Action, target: Target, params: dict, error: Exception) -> str:
     if isinstance(error, PostHogError) and error.outcome_unknown:
         # never worded as a failure: the change may have been applied, and a retry could
@@ -397,7 +402,11 @@ def failure_message(action: Action, target: Target, params: dict, error: Excepti
             f"{cause} Reload to check before trying again."
         )
     why = action.why(error)
-    if isinstance(error, ValidationFailed) and error.attr and action.why is explain:
+    if (
+        isinstance(error, ValidationFailed)
+        and error.attr not in (None, *WHOLE_OBJECT_ATTRS)
+        and action.why is explain
+    ):
         why = f"{error.attr}: {error.detail}"
     return f"{_failed(action, target, params)}: {why}"
 

@@ -131,3 +131,42 @@ def test_undoing_a_batch_from_the_journal_re_enables_exactly_what_it_disabled(
     # a second undo of the same batch has nothing left to reverse
     page = run_script(JOURNAL, journal_picked=batch[0].id)
     assert page.button(key="journal_undo_batch").disabled
+
+
+def test_bulk_enable_stops_at_posthogs_cap_of_20_enabled_transformations(connect_env, run_script):
+    transformations = _live(connect_env, type="transformation")
+    on = sum(f["enabled"] for f in transformations)
+    off = len(transformations) - on
+    room = 20 - on
+    assert 0 < room < off  # the seed leaves room for some, not all
+    at = run_script(LIST)
+    at.multiselect(key="hf_list_types").set_value(["transformation"]).run()
+    at.checkbox(key="hf_list_bulk_all").check().run()
+    at.button(key="hf_list_bulk_enable_Enable").click().run()
+    cap = "PostHog allows 20 enabled transformations per project"
+    assert any(
+        f"**{room}** will change" in m.value
+        and f"Already enabled ({on})" in m.value
+        and f"{cap} ({off - room})" in m.value
+        for m in at.markdown
+    )
+    before = len(connect_env.requests)
+    at.button(key="bulk_preview_confirm").click().run()
+    patches = [r for r in connect_env.requests[before:] if r.method == "PATCH"]
+    assert len(patches) == room and all(p.json == {"enabled": True} for p in patches)
+    assert len(_live(connect_env, type="transformation", enabled=True)) == 20
+
+    # one more, switched on by hand, is refused by PostHog in its own words
+    names = [f["name"].lower() for f in _live(connect_env)]
+    left = next(
+        f
+        for f in _live(connect_env, type="transformation", enabled=False)
+        if sum(f["name"].lower() in n for n in names) == 1  # a search finds only it
+    )
+    at = run_script(LIST)
+    at.text_input(key="hf_list_search").input(left["name"]).run()
+    next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{left['id']}")).set_value(
+        True
+    ).run()
+    error = next(e.value for e in at.error if "Maximum of 20" in e.value)
+    assert "type:" not in error and error.startswith("Could not enable function")
