@@ -191,8 +191,10 @@ class Journal:
         object_id: str | None = None,
         object_name: str | None = None,
         undo_params: dict[str, Any] | None = None,
+        changes: dict[str, Any] | None = None,
     ) -> None:
-        """Record how the write ended: done, refused, unknown or tested. Raises
+        """Record how the write ended: done, refused, unknown or tested; `changes`, when
+        given, replaces what `begin` recorded (say, with the id PostHog gave a copy). Raises
         `JournalUnavailable`."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
@@ -206,6 +208,9 @@ class Journal:
         if undo_params:
             _refuse_secret_values(undo_params)
             values["undo_params"] = _jsonable(undo_params)
+        if changes is not None:
+            _refuse_secret_values(changes)
+            values["changes"] = _jsonable(changes)
         with self._connection(write=True) as conn:
             conn.execute(update(_Row).where(_Row.id == entry_id).values(**values))
 

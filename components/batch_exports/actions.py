@@ -10,8 +10,7 @@ from typing import Any
 import streamlit as st
 
 from components.batch_exports.fields import change_rows, field_words
-from components.copies import form as copy_form
-from components.shared import data
+from components.shared import copy_form, data
 from components.shared.actions import Action, Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
@@ -512,6 +511,7 @@ COPY = declare(
         keys=("be_confirm_copy", "be_cancel_copy"),
     ),
     changes=lambda t, p: copy_form.changes(t, p, switched_off=("paused", True)),
+    result_changes=copy_form.copy_id,
     on_done=lambda t, p, copy: copy_form.keep_link(
         t, p, f"{p['posthog']}/pipeline/batch-exports/{copy.id}"
     ),

@@ -11,8 +11,7 @@ from components.batch_exports import export_form as batch_export_form
 from components.batch_exports import runs as export_runs
 from components.batch_exports import status as export_status
 from components.batch_exports.fields import destination_label
-from components.copies import form as copy_form
-from components.shared import data, log_viewer
+from components.shared import copy_form, data, log_viewer
 from components.shared.actions import request, write_button
 from components.shared.detail_page import back_to_list
 from components.shared.feedback import show_error

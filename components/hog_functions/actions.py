@@ -11,9 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from components.copies import form as copy_form
 from components.hog_functions import diff
-from components.shared import data
+from components.shared import copy_form, data
 from components.shared.actions import Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
@@ -355,5 +354,6 @@ COPY = declare(
         keys=("hf_confirm_copy", "hf_cancel_copy"),
     ),
     changes=lambda t, p: copy_form.changes(t, p, switched_off=("enabled", False)),
+    result_changes=copy_form.copy_id,
     on_done=lambda t, p, copy: copy_form.keep_link(t, p, f"{p['posthog']}/functions/{copy.id}"),
 )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.copies import form as copy_form
 from components.hog_functions import actions, health, invocation_test
 from components.hog_functions import config_form as hog_function_form
 from components.hog_functions import metrics as hog_function_metrics
 from components.hog_functions import switch as function_switch
 from components.hog_functions.function_list import TYPE_LABELS
-from components.shared import data, log_viewer
+from components.shared import copy_form, data, log_viewer
 from components.shared.actions import Target, request, write_button
 from components.shared.detail_page import back_to_list
 from components.shared.feedback import show_error

@@ -92,6 +92,8 @@ class Action:
     undo: str | None = None  # the key of the action that reverses it
     undo_params: Callable[[Target, dict, Any], dict] | None = None
     changes: Callable[[Target, dict], dict] | None = None  # before → after, never secrets
+    # more changes known only from PostHog's answer (say, the id of a copy in another project)
+    result_changes: Callable[[Target, dict, Any], dict] | None = None
     tested: bool = False  # test invocations and steps: journaled as "tested"
     why: Callable[[Exception], str] = explain
     on_done: Callable[[Target, dict, Any], None] | None = None
@@ -313,6 +315,14 @@ def send(
             undo_params=(
                 action.undo_params(target, params, outcome.result)
                 if outcome.ok and action.undo_params
+                else None
+            ),
+            changes=(
+                {
+                    **(action.changes(target, params) if action.changes else {}),
+                    **action.result_changes(target, params, outcome.result),
+                }
+                if outcome.ok and action.result_changes
                 else None
             ),
         )

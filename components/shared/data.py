@@ -100,6 +100,12 @@ def current_project(client: PostHogClient) -> Project:
     return client.projects.get(client.project_id)
 
 
+@cached(ttl=300, max_entries=50, tags=())
+def projects(client: PostHogClient) -> list[Project]:
+    """Every project the key can reach (the copy dialog's picker)."""
+    return client.projects.list()
+
+
 # 3 minutes: longer than the per-function fallback takes for 1,000 functions (480 requests a
 # minute), so the list it read is still kept when the page draws it. Writes forget it anyway.
 @cached(ttl=180, max_entries=50, tags=("hog_functions",))

@@ -109,8 +109,8 @@ def test_a_function_copy_waits_for_its_secrets_then_lands_disabled_in_project_3(
     assert entry.changes["copied from"]["after"] == (
         f"project 1 · Hedgebox (production) · {fn['name']} ({fn['id']})"
     )
-    assert entry.changes["copied to"]["after"] == (
-        f"project 3 · Hedgebox (sandbox) · {fn['name']} (copy)"
+    assert entry.changes["copied to"]["after"] == (  # with the id PostHog gave the copy
+        f"project 3 · Hedgebox (sandbox) · {fn['name']} (copy) ({copy['id']})"
     )
     assert entry.changes["enabled"] == {"before": None, "after": False}
     assert {k for k, v in entry.changes.items() if v == {"before": None, "after": "set"}} == {

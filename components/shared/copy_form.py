@@ -36,7 +36,7 @@ def ask(
     """Draw the form; its params once the copy can be created, else None (Copy disabled)."""
     key = f"copy_{target.resource}_{target.id}"
     try:
-        projects = [p for p in client.projects.list() if p.id != client.project_id]
+        projects = [p for p in data.projects(client) if p.id != client.project_id]
         here = data.current_project(client).name
     except PostHogError as exc:
         st.error(plain(f"The key's projects could not be read: {explain(exc)}"))
@@ -102,6 +102,13 @@ def changes(target: Target, params: dict, *, switched_off: tuple[str, bool]) -> 
         switched_off=switched_off,
         secrets=params["secrets"],
     )
+
+
+def copy_id(_target: Target, params: dict, copy) -> dict:
+    """Once PostHog has answered: the copy's id, in the target project's terms."""
+    return {
+        "copied to": {"before": None, "after": f"{params['project']} · {copy.name} ({copy.id})"}
+    }
 
 
 def done(target: Target, params: dict, copy, *, switched_off: str) -> str:
