@@ -23,6 +23,8 @@ ORDERED_TYPES = ("transformation",)
 MAX_ENABLED_TRANSFORMATIONS = 20
 MAX_HOG_BYTES = 100 * 1024
 MASK = "********"
+# input types whose values PostHog compiles as templates (and returns with `bytecode`)
+TEMPLATED_TYPES = ("string", "dictionary", "json", "email")
 MINIMAL_FIELDS = (
     "id",
     "type",
@@ -75,14 +77,17 @@ def serialize(fn: dict, templates: dict, *, minimal: bool = False) -> dict:
     schema = {item["key"]: item for item in fn["inputs_schema"] or []}
     inputs = {}
     for order, (key, value) in enumerate(sorted(fn["values"].items())):
-        if schema.get(key, {}).get("secret"):
+        item = schema.get(key, {})
+        if item.get("secret"):
             inputs[key] = {"secret": True}
-        else:
+        elif _templated(item):
             inputs[key] = {
                 "value": value,
                 "bytecode": ["_H", 1, 32, str(value)[:40]],
                 "order": order,
             }
+        else:
+            inputs[key] = {"value": value, "order": order}
     filters = dict(fn["filters"] or {})
     filters.setdefault("source", "events")
     filters["bytecode"] = ["_H", 1, 29]
@@ -242,25 +247,57 @@ def _validate_inputs(sent, schema: list[dict], existing: dict | None, was_sent: 
                 values[key] = stored[key]
             continue
         value = incoming.get("value") if isinstance(incoming, dict) else None
-        if value in (None, ""):
+        if value is None or value == "":
             if item.get("required"):
                 raise ApiError.validation("This field is required.", f"inputs__{key}", "required")
             continue
-        if item["type"] == "string" and not isinstance(value, str):
-            raise ApiError.validation("Value must be a string.", f"inputs__{key}")
-        if isinstance(value, str) and value.count("{") != value.count("}"):
-            # PostHog compiles templated inputs on save; an unclosed brace fails to compile
-            raise ApiError.validation(
-                "Invalid template: a '{' is not closed by '}'.", f"inputs__{key}"
-            )
-        if item["type"] == "number" and not isinstance(value, (int, float)):
-            raise ApiError.validation("Value must be a number.", f"inputs__{key}")
-        if item["type"] == "boolean" and not isinstance(value, (bool, str)):
-            raise ApiError.validation(
-                "Value must be a boolean or a template string.", f"inputs__{key}"
-            )
+        if value:  # PostHog checks types of non-empty values only (False, 0 and {} pass)
+            problem = _type_problem(item["type"], value)
+            if problem:
+                raise ApiError.validation(problem, f"inputs__{key}")
+            if _templated(item) and _unclosed_brace(value):
+                # PostHog compiles templated inputs on save; an unclosed brace fails to compile
+                raise ApiError.validation(
+                    "Invalid template: a '{' is not closed by '}'.", f"inputs__{key}"
+                )
         values[key] = value
     return values
+
+
+def _templated(item: dict) -> bool:
+    return item.get("type") in TEMPLATED_TYPES and item.get("templating", True) is not False
+
+
+def _type_problem(kind: str, value) -> str | None:
+    """PostHog's type check of one input value (posthog/cdp/validation.py), or None."""
+    if kind == "string" and not isinstance(value, str):
+        return "Value must be a string."
+    if kind == "number" and not isinstance(value, int | float):
+        return "Value must be a number."
+    if kind == "boolean" and not isinstance(value, bool | str):
+        return "Value must be a boolean or a template string."
+    if kind == "dictionary" and not isinstance(value, dict):
+        return "Value must be a dictionary."
+    if kind == "integration" and not isinstance(value, int):
+        return "Value must be an Integration ID."
+    if kind == "email":
+        if not isinstance(value, dict):
+            return "Value must be an email object."
+        missing = next((k for k in ("from", "to", "subject") if not value.get(k)), None)
+        if missing:
+            return f"Missing value for '{missing}'."
+        if not value.get("text") and not value.get("html"):
+            return "Either 'text' or 'html' is required."
+    return None
+
+
+def _unclosed_brace(value) -> bool:
+    """Any string in the value (nested in objects and lists too) with a '{' left open."""
+    if isinstance(value, dict):
+        return any(_unclosed_brace(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_unclosed_brace(v) for v in value)
+    return isinstance(value, str) and value.count("{") != value.count("}")
 
 
 def _syntax_problem(code: str) -> str | None:

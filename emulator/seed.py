@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import random
 import uuid
+import zlib
 from datetime import UTC, datetime, timedelta
 
 USERS = [
@@ -40,6 +42,38 @@ def _secret(key: str, label: str) -> dict:
     return {"key": key, "type": "string", "label": label, "required": True, "secret": True}
 
 
+def _integration(key: str, kind: str, label: str) -> dict:
+    """An input holding the integer id of one of the project's integrations (OAuth and the
+    like), as PostHog's Slack, HubSpot, Salesforce and Pub/Sub templates have."""
+    return {
+        "key": key,
+        "type": "integration",
+        "integration": kind,
+        "label": label,
+        "required": True,
+    }
+
+
+# the id of the project's integration of each kind that seeded functions use
+INTEGRATION_IDS = {"slack": 23, "hubspot": 31, "salesforce": 37, "google-pubsub": 41}
+SLACK_BLOCKS = [
+    {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "*{person.name}* triggered {event.event}"},
+    },
+    {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "url": "{person.url}",
+                "text": {"type": "plain_text", "text": "Person"},
+            }
+        ],
+    },
+]
+
+
 def _schema(*items: dict) -> list[dict]:
     return [{"required": False, "secret": False, **item} for item in items]
 
@@ -54,12 +88,22 @@ _TEMPLATES = [
         ["Customer Success"],
         True,
         _schema(
-            _secret("slack_webhook_url", "Slack webhook URL"),
-            {"key": "channel", "type": "string", "label": "Channel", "default": "#alerts"},
+            _integration("slack_workspace", "slack", "Slack workspace"),
+            {
+                "key": "channel",
+                "type": "integration_field",
+                "integration_key": "slack_workspace",
+                "integration_field": "slack_channel",
+                "label": "Channel to post to",
+                "required": True,
+            },
+            {"key": "icon_emoji", "type": "string", "label": "Emoji icon", "default": ":hedgehog:"},
+            {"key": "username", "type": "string", "label": "Bot name", "default": "PostHog"},
+            {"key": "blocks", "type": "json", "label": "Blocks", "default": SLACK_BLOCKS},
             {
                 "key": "text",
                 "type": "string",
-                "label": "Message",
+                "label": "Plain text message",
                 "default": "*{person.name}* triggered {event.event}",
             },
         ),
@@ -96,7 +140,7 @@ _TEMPLATES = [
         ["CRM"],
         False,
         _schema(
-            _secret("access_token", "Access token"),
+            _integration("oauth", "hubspot", "Hubspot connection"),
             {
                 "key": "email",
                 "type": "string",
@@ -109,6 +153,7 @@ _TEMPLATES = [
                 "type": "dictionary",
                 "label": "Contact properties",
                 "default": {"firstname": "{person.properties.first_name}"},
+                "required": True,
             },
         ),
         "Create or update contacts in HubSpot",
@@ -144,16 +189,30 @@ _TEMPLATES = [
         ["CRM"],
         False,
         _schema(
-            {
-                "key": "oauth",
-                "type": "integration",
-                "integration": "salesforce",
-                "label": "Salesforce account",
-                "required": True,
-            },
+            _integration("oauth", "salesforce", "Salesforce account"),
             {"key": "path", "type": "string", "label": "Object path", "default": "Contact"},
         ),
         "Create Salesforce objects",
+    ),
+    (
+        "template-google-pubsub",
+        "Google Pub/Sub",
+        "destination",
+        "beta",
+        ["Custom"],
+        False,
+        _schema(
+            _integration("auth", "google-pubsub", "Google Cloud service account"),
+            {"key": "topicId", "type": "string", "label": "Topic name", "required": True},
+            {
+                "key": "payload",
+                "type": "json",
+                "label": "Message payload",
+                "default": {"event": "{event}", "person": "{person}"},
+            },
+            {"key": "attributes", "type": "json", "label": "Attributes", "default": {}},
+        ),
+        "Send data to a Google Pub/Sub topic",
     ),
     (
         "template-customerio",
@@ -471,11 +530,11 @@ def templates() -> dict[str, dict]:
 
 _DESTINATION_NAMES = [
     "Slack #growth-alerts",
-    "Slack #sales-signups",
+    "Discord #community",
     "HubSpot – contact sync (EU)",
     "HubSpot – contact sync (US)",
     "Webhook → Zapier lead router",
-    "Discord #community",
+    "Slack #sales-signups",
     "Teams – support escalations",
     "Customer.io onboarding",
     "Brevo newsletter",
@@ -489,7 +548,7 @@ _DESTINATION_NAMES = [
     "Zendesk user sync",
     "Linear bug reports",
     "Attio CRM sync",
-    "Webhook → data lake",
+    "Google Pub/Sub → data lake",
     "Salesforce leads",
     "Webhook → billing service",
     "Slack #incidents",
@@ -518,6 +577,7 @@ _TEMPLATE_FOR = {
     "Customer.io": "template-customerio",
     "Brevo": "template-brevo",
     "Mailchimp": "template-mailchimp",
+    "Google Pub/Sub": "template-google-pubsub",
     "Google": "template-google-ads",
     "Meta": "template-meta-ads",
     "Amplitude": "template-amplitude",
@@ -551,9 +611,12 @@ def _input_value(item: dict, rng: random.Random, name: str) -> object:
     if kind == "boolean":
         return rng.random() < 0.5
     if kind in ("json", "dictionary"):
-        return item.get("default") or {"event": "{event.event}"}
+        return copy.deepcopy(item.get("default") or {"event": "{event.event}"})
     if kind == "integration":
-        return rng.randint(1, 50)
+        return INTEGRATION_IDS[item["integration"]]
+    if item.get("integration_field") == "slack_channel":
+        channel = name.split("#", 1)[1].split()[0] if "#" in name else "alerts"
+        return f"C{zlib.crc32(channel.encode()):08X}|#{channel}"
     if kind == "choice":
         return item.get("default") or item["choices"][0]["value"]
     return item.get("default") or f"{key}-{rng.randint(1, 999)}"

@@ -263,6 +263,44 @@ def input_value(function: HogFunction, key: str) -> Any:
     return ((function.inputs or {}).get(key) or {}).get("value")
 
 
+INTEGRATION = "integration"  # an input whose value is the integer id of a PostHog Integration
+
+
+def input_kinds(function: HogFunction) -> dict[str, str | None]:
+    return {item["key"]: item.get("type") for item in function.inputs_schema or []}
+
+
+def integration_id(value: Any) -> int | None:
+    """An integration input's value as PostHog accepts it: the integer id of the integration
+    ("23" becomes 23). None when the value is no id."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _typed(kind: str | None, value: Any) -> Any:
+    """A form value with the JSON type PostHog wants for its input: no value for an empty
+    text, an integer for an integration id; everything else as it is."""
+    if value == "":
+        return None
+    if kind == INTEGRATION:
+        found = integration_id(value)
+        return value if found is None else found
+    return value
+
+
+def input_changed(function: HogFunction, key: str, value: Any) -> bool:
+    """Whether the form's value of a plain input differs from the stored one, type included
+    (23 and "23" differ; PostHog refuses the string)."""
+    before = input_value(function, key)
+    after = _typed(input_kinds(function).get(key), value)
+    return after != before or type(after) is not type(before)
+
+
 def changes_for(
     function: HogFunction,
     edited: dict[str, Any],
@@ -286,7 +324,7 @@ def changes_for(
     new_secrets = {k: v for k, v in (new_secrets or {}).items() if v}
     secrets = secret_keys(function)
     changed_inputs = bool(new_secrets) or any(
-        (None if value == "" else value) != input_value(function, key)
+        input_changed(function, key, value)
         for key, value in input_values.items()
         if key not in secrets
     )
@@ -311,8 +349,8 @@ def inputs_payload(
             elif secret_is_set(function, key):
                 inputs[key] = {"secret": True}
             continue
-        value = input_values.get(key, original.get("value"))
-        if value is None or value == "":
+        value = _typed(item.get("type"), input_values.get(key, original.get("value")))
+        if value is None:
             continue
         entry = {"value": value}
         if "templating" in original:

@@ -18,11 +18,13 @@ from components.shared.text import plain
 from services import PostHogClient
 from services.errors import PostHogError
 from services.hog_functions import (
+    INTEGRATION,
     NAME_LIMIT,
     changed_between,
     changes_for,
     input_value,
     inputs_payload,
+    integration_id,
     secret_is_set,
     secret_keys,
 )
@@ -245,29 +247,61 @@ def _inputs(function: HogFunction, prefix: str, errors: dict, field_error: Field
             elif item.get("required") and state == "not set":
                 errors[f"inputs__{field}"] = "This secret is required: tick Replace secret."
         else:
-            current = input_value(function, field)
-            kind = item.get("type")
-            if kind == "boolean":
-                values[field] = st.checkbox(label, bool(current), key=widget, help=help_text)
-            elif kind == "number":
-                values[field] = st.number_input(label, value=current, key=widget, help=help_text)
-            elif kind == "choice" and item.get("choices"):
-                options = [c.get("value") for c in item["choices"]]
-                index = options.index(current) if current in options else None
-                values[field] = st.selectbox(
-                    label, options, index=index, key=widget, help=help_text
-                )
-            elif kind in ("json", "dictionary") or isinstance(current, (dict, list)):
-                values[field] = _json_field(
-                    label, current, widget, errors, f"inputs__{field}", height=100
-                )
-            else:
-                text = "" if current is None else str(current)
-                values[field] = st.text_input(label, text, key=widget, help=help_text)
+            values[field] = _plain_input(item, input_value(function, field), label, widget, errors)
             if item.get("required") and values[field] in (None, ""):
                 errors[f"inputs__{field}"] = "This field is required."
         field_error(f"inputs__{field}")
     return values, new_secrets
+
+
+def _plain_input(item: dict, current: Any, label: str, widget: str, errors: dict) -> Any:
+    """One non-secret input. A widget the operator did not change gives back the stored value
+    itself, so its JSON type stays PostHog's: an integration id stays an integer, a channel or
+    an object keeps its shape, an unset input stays unset."""
+    field, kind = item["key"], item.get("type")
+    help_text = item.get("description") or None
+    if kind == INTEGRATION:
+        return _integration_input(item, current, label, widget)
+    if kind == "boolean" and isinstance(current, bool | None):
+        ticked = st.checkbox(label, bool(current), key=widget, help=help_text)
+        return current if ticked == bool(current) else ticked
+    if kind == "number" and isinstance(current, int | float | None):
+        number = st.number_input(label, value=current, key=widget, help=help_text)
+        return current if number == current else number
+    if kind == "choice" and item.get("choices"):
+        options = [c.get("value") for c in item["choices"]]
+        if current is not None and current not in options:
+            options.append(current)  # a value set outside the choices stays offered
+        index = options.index(current) if current in options else None
+        return st.selectbox(label, options, index=index, key=widget, help=help_text)
+    if kind in ("json", "dictionary") or isinstance(current, dict | list):
+        edited = _json_field(label, current, widget, errors, f"inputs__{field}", height=100)
+        return current if edited == current else edited
+    shown = "" if current is None else str(current)
+    text = st.text_input(label, shown, key=widget, help=help_text)
+    return current if text == shown else text
+
+
+def _integration_input(item: dict, current: Any, label: str, widget: str) -> int | None:
+    """The integration a function uses, by its id, read-only; the operator may give the id of
+    another integration of the project, always sent as an integer."""
+    service = item.get("integration") or "integration"
+    if current is None:
+        st.markdown(f"**{plain(label)}** · no {plain(service)} integration connected")
+    else:
+        st.markdown(f"**{plain(label)}** · {plain(service)} integration #{current}")
+    if not st.checkbox("Use another integration", key=f"{widget}_change"):
+        return current
+    picked = st.number_input(
+        f"Integration id for {label}",
+        min_value=1,
+        step=1,
+        value=None,
+        key=widget,
+        help="The id of another integration of this project, as PostHog lists it under "
+        "Settings → Integrations.",
+    )
+    return current if picked is None else integration_id(int(picked))
 
 
 def _masking(function: HogFunction, prefix: str, errors: dict) -> dict | None:

@@ -151,8 +151,8 @@ def _request(emu: Emulator, method: str, path: str, op_id: str) -> requests.Resp
     if suffix == "list":
         params = {"type": "destination,transformation", "limit": 20}
     elif suffix == "create":
-        secret = {"slack_webhook_url": {"value": "https://hooks.example.com/x"}}
-        body = {"name": "Contract", "template_id": "template-slack", "inputs": secret}
+        inputs = {"slack_workspace": {"value": 23}, "channel": {"value": "C0123|#general"}}
+        body = {"name": "Contract", "template_id": "template-slack", "inputs": inputs}
     elif suffix in ("update", "partial_update"):
         body = {"name": "Renamed by contract test", "description": "checked"}
     elif suffix == "icons_retrieve":
