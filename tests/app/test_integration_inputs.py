@@ -129,3 +129,30 @@ def test_another_integration_picked_is_sent_as_an_integer(connect_env, run_scrip
     assert patch.json["inputs"]["oauth"] == {"value": 44}
     assert isinstance(patch.json["inputs"]["properties"]["value"], dict)
     assert connect_env.stored_hog_function(hubspot["id"])["inputs"]["oauth"]["value"] == 44
+
+
+FORM_AND_TEST = """
+import streamlit as st
+from components.shared import data
+from components.hog_functions import config_form, invocation_test
+from components.shared.connection import get_client
+client = get_client()
+function_id = st.session_state["function_id"]
+config = config_form.render(client, data.hog_function(client, function_id), key="f")
+invocation_test.render(
+    client, function_id=function_id, configuration=config, function_type=config["type"], key="t"
+)
+"""
+
+
+def test_a_slack_destination_can_be_test_run(connect_env, run_script):
+    slack = _stored(connect_env, "template-slack")
+    at = run_script(FORM_AND_TEST, function_id=slack["id"])
+    connect_env.clear_requests()
+    at.button(key="t_run").click().run()
+    assert not at.exception and not at.error
+    (sent,) = [r for r in connect_env.requests if r.path.endswith("/invocations/")]
+    inputs = sent.json["configuration"]["inputs"]
+    assert inputs["slack_workspace"] == {"value": 23}
+    assert inputs["blocks"]["value"] == slack["inputs"]["blocks"]["value"]
+    assert "Success" in at.success[0].value
