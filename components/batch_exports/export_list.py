@@ -12,7 +12,7 @@ from components.batch_exports import actions
 from components.batch_exports import status as export_status
 from components.batch_exports.fields import destination_label
 from components.shared import bulk, data
-from components.shared.tables import download_csv, pick_rows, row_actions
+from components.shared.tables import download_csv, pick_rows
 from services import PostHogClient
 from services.batch_exports import EXPORT_STATES, failed_runs
 from services.batch_exports import export_status as status_of
@@ -123,24 +123,17 @@ def render(client: PostHogClient, *, key: str = "be_list") -> None:
         },
     )
     by_id = {x.id: x for x in shown}
-    single = picked[0] if len(picked) == 1 else (frame.iloc[0]["id"] if len(frame) == 1 else None)
-    if single is None:
-        st.caption(
-            "Select a row to pause or resume the export, or open its details; select several "
-            "for a bulk action."
-        )
-    else:
-        export = by_id[single]
-        row_actions(
-            export.name,
-            export.id,
-            key=key,
-            switch=lambda: export_status.pause_switch(client, export, key=f"{key}_pause"),
-        )
-    bulk.selection_bar(
+    bulk.under_list(
         client,
-        selected=[actions.target(by_id[i]) for i in picked],
-        matching=[actions.target(by_id[i]) for i in frame["id"]],  # as sorted on screen
+        frame,
+        picked,
+        target=lambda i: actions.target(by_id[i]),
+        describe=lambda i: (
+            by_id[i].name,
+            lambda: export_status.pause_switch(client, by_id[i], key=f"{key}_pause"),
+        ),
+        hint="Select a row to pause or resume the export, or open its details; select "
+        "several for a bulk action.",
         choices=BULK_CHOICES,
         noun="exports",
         key=key,

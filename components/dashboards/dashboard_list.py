@@ -10,7 +10,7 @@ import streamlit as st
 from components.dashboards import actions
 from components.shared import bulk, data
 from components.shared.actions import Target, blocked_reason, request, write_button
-from components.shared.tables import download_csv, pick_rows, row_actions
+from components.shared.tables import download_csv, pick_rows
 from components.shared.text import plain
 from services import PostHogClient
 from services.analytics_models import (
@@ -122,24 +122,17 @@ def render(client: PostHogClient, *, key: str = "dash_list") -> None:
         },
     )
     by_id = {d.id: d for d in shown}
-    single = picked[0] if len(picked) == 1 else (frame.iloc[0]["id"] if len(frame) == 1 else None)
-    if single is None:
-        st.caption(
-            "Select a row to pin or unpin the dashboard, or open it; select several for a bulk "
-            "action."
-        )
-    else:
-        dashboard = by_id[single]
-        row_actions(
-            dashboard.display_name,
-            dashboard.id,
-            key=key,
-            switch=lambda: pin_switch(client, dashboard, key=f"{key}_pin"),
-        )
-    bulk.selection_bar(
+    bulk.under_list(
         client,
-        selected=[actions.target(by_id[i]) for i in picked],
-        matching=[actions.target(by_id[i]) for i in frame["id"]],
+        frame,
+        picked,
+        target=lambda i: actions.target(by_id[i]),
+        describe=lambda i: (
+            by_id[i].display_name,
+            lambda: pin_switch(client, by_id[i], key=f"{key}_pin"),
+        ),
+        hint="Select a row to pin or unpin the dashboard, or open it; select several for a "
+        "bulk action.",
         choices=BULK_CHOICES,
         noun="dashboards",
         key=key,

@@ -9,7 +9,7 @@ import streamlit as st
 from components.hog_functions import actions, health
 from components.hog_functions import switch as function_switch
 from components.shared import bulk, data
-from components.shared.tables import download_csv, pick_rows, row_actions
+from components.shared.tables import download_csv, pick_rows
 from components.shared.text import plain
 from services import HEALTH_STATES, PostHogClient, health_of
 from services.models import HogFunction
@@ -195,29 +195,18 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
         },
     )
     by_id = {f.id: f for f in shown}
-    single = picked[0] if len(picked) == 1 else (frame.iloc[0]["id"] if len(frame) == 1 else None)
-    if single is None:
-        st.caption(
-            "Select a row to switch the function on or off or open its details; select "
-            "several for a bulk action."
-        )
-    else:
-        _actions(client, by_id[single], key=key)
-    in_order = [by_id[i] for i in frame["id"]]  # as sorted on screen
-    bulk.selection_bar(
+    bulk.under_list(
         client,
-        selected=[actions.target(by_id[i]) for i in picked],
-        matching=[actions.target(f) for f in in_order],
+        frame,
+        picked,
+        target=lambda i: actions.target(by_id[i]),
+        describe=lambda i: (
+            by_id[i].name,
+            lambda: function_switch.render(client, by_id[i], key=f"{key}_switch"),
+        ),
+        hint="Select a row to switch the function on or off or open its details; select "
+        "several for a bulk action.",
         choices=BULK_CHOICES,
         noun="functions",
         key=key,
-    )
-
-
-def _actions(client: PostHogClient, function: HogFunction, *, key: str) -> None:
-    row_actions(
-        function.name,
-        function.id,
-        key=key,
-        switch=lambda: function_switch.render(client, function, key=f"{key}_switch"),
     )

@@ -21,8 +21,8 @@ from components.shared.tables import (
     download_all_csv,
     page_controls,
     pick_rows,
+    picked_row_actions,
     reset_page,
-    row_actions,
 )
 from services import PostHogClient
 from services.analytics_models import Insight
@@ -271,17 +271,17 @@ def render(client: PostHogClient, *, key: str = "ins_list") -> None:
         },
     )
     page_controls(page, page_count, key=key)
-    single = picked[0] if len(picked) == 1 else (frame.iloc[0]["id"] if len(frame) == 1 else None)
-    if single is None:
-        st.caption("Select a row to open the insight; select several for a bulk action.")
-    else:
-        insight = next(i for i in result.results if str(i.id) == single)
-        row_actions(
-            f"{insight.display_name} · {insight.short_id or insight.id}",
-            insight.id,
-            key=key,
-            switch=lambda: controls.favorite(client, insight, key=key),
-        )
+    by_id = {str(i.id): i for i in result.results}
+    picked_row_actions(
+        frame,
+        picked,
+        key=key,
+        hint="Select a row to open the insight; select several for a bulk action.",
+        describe=lambda i: (
+            f"{by_id[i].display_name} · {by_id[i].short_id or by_id[i].id}",
+            lambda: controls.favorite(client, by_id[i], key=key),
+        ),
+    )
     if complete:
         matching: Sequence = [actions.target(i) for i in result.results]
     else:

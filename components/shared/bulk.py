@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,7 @@ from components.shared.actions import (
     write_button,
 )
 from components.shared.feedback import explain
-from components.shared.tables import download_csv
+from components.shared.tables import download_csv, picked_row_actions
 from components.shared.text import plain
 from services import PostHogClient
 from services.errors import UNKNOWN_OUTCOME, PostHogError
@@ -162,7 +162,7 @@ def selection_bar(
     client: PostHogClient,
     *,
     selected: list[Target],
-    matching: list[Target],
+    matching: Sequence[Target],
     choices: list[Choice],
     noun: str,
     key: str,
@@ -176,7 +176,7 @@ def selection_bar(
             use_all = cols[0].checkbox(
                 f"Select all {len(matching)} matching the filters", key=f"{key}_bulk_all"
             )
-        targets = matching if use_all else selected
+        targets = list(matching) if use_all else selected
         cols[0].caption(f"{len(targets)} {noun} selected for a bulk action")
         for col, choice in zip(cols[1:], choices, strict=True):
             if write_button(
@@ -191,6 +191,33 @@ def selection_bar(
                 width="stretch",
             ):
                 offer(client, choice.action, targets, options=choice.options, **choice.params)
+
+
+def under_list(
+    client: PostHogClient,
+    frame: pd.DataFrame,
+    picked: list,
+    *,
+    target: Callable[[Any], Target],
+    describe: Callable[[Any], tuple[str, Callable[[], None] | None]],
+    hint: str,
+    choices: list[Choice],
+    noun: str,
+    key: str,
+    matching: Sequence[Target] | None = None,
+) -> None:
+    """What goes under a list: the one picked row's own actions (or `hint`), then the bulk
+    bar over the picked rows or every row matching the filters (`matching`, or the frame's
+    rows as sorted on screen)."""
+    picked_row_actions(frame, picked, key=key, hint=hint, describe=describe)
+    selection_bar(
+        client,
+        selected=[target(i) for i in picked],
+        matching=[target(i) for i in frame["id"]] if matching is None else matching,
+        choices=choices,
+        noun=noun,
+        key=key,
+    )
 
 
 # --- the preview ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ that PostHog pages on the server."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -67,8 +68,32 @@ def pick_rows(
     column_config: dict[str, Any] | None = None,
 ) -> list:
     """Show the table with multi-row selection (for bulk actions); the `id`s of the rows
-    ticked, in table order."""
-    return _table(frame, key, hidden, column_config, mode="multi-row")
+    ticked, in table order. Streamlit keeps a table's ticks by row number: the table starts
+    afresh when its rows change, so a tick never moves to another object."""
+    return _table(frame, multi_row_key(key, frame["id"]), hidden, column_config, mode="multi-row")
+
+
+def multi_row_key(key: str, ids) -> str:
+    """The widget key of a multi-row table showing these ids, in this order."""
+    return f"{key}_{zlib.crc32(','.join(map(str, ids)).encode()):08x}"
+
+
+def picked_row_actions(
+    frame: pd.DataFrame,
+    picked: list,
+    *,
+    key: str,
+    hint: str,
+    describe: Callable[[Any], tuple[str, Callable[[], None] | None]],
+) -> None:
+    """Under a multi-row table: the one picked row's actions (`describe(id)` gives its name
+    and switch), a table of one row counting as picked; otherwise `hint`."""
+    single = picked[0] if len(picked) == 1 else (frame.iloc[0]["id"] if len(frame) == 1 else None)
+    if single is None:
+        st.caption(hint)
+        return
+    name, switch = describe(single)
+    row_actions(name, single, key=key, switch=switch)
 
 
 def _table(frame, key, hidden, column_config, *, mode: str) -> list:

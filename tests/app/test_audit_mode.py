@@ -15,6 +15,7 @@ from components.shared.actions import OUTCOME
 from components.shared.console_config import AUDIT_MODE
 from services import PostHogClient
 from services.journal import Entry, Journal
+from tests.app.ticks import tick
 from tests.markdown import unescape
 
 AUDIT = "Audit mode is on"
@@ -287,10 +288,10 @@ actions.ask_pending(client)
 
 def _list_switch(at: AppTest):
     """The first function's switch on the hog functions list ("/" is the Overview)."""
-    at.session_state["hf_list_table"] = {"selection": {"rows": [0], "columns": []}}
     if any(t.value == "Overview" for t in at.title):
         at.switch_page("pages/hog-functions.py")
-    at.run()
+        at.run()
+    tick(at, "hf_list_table", at.dataframe[0].value, [0])
     return next(t for t in at.toggle if t.key.startswith("hf_list_switch_"))
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from emulator.analytics import live_insights, stored_dashboard, stored_dashboards
 from services.journal import Journal
+from tests.app.ticks import tick
 from tests.markdown import unescape
 
 EXPORTS = """
@@ -223,8 +224,7 @@ def test_remove_tag_from_picked_rows_skips_those_without_it(connect_env, run_scr
     tagged = [r for r, tags in enumerate(frame["Tags"]) if "kpi" in tags.split(", ")]
     untagged = [r for r, tags in enumerate(frame["Tags"]) if "kpi" not in tags.split(", ")]
     rows = [tagged[0], untagged[0]]
-    at.session_state["ins_list_table_1"] = {"selection": {"rows": rows, "columns": []}}
-    at.run()
+    tick(at, "ins_list_table_1", frame, rows)
     at.text_input(key="ins_list_bulk_tag").input("kpi").run()
     before = len(connect_env.requests)
     at.button(key="ins_list_bulk_remove_tag_Remove tag").click().run()
@@ -265,8 +265,7 @@ def test_unfavorite_then_favorite_send_only_the_changing_ones(connect_env, run_s
     # two rows of the first page, one a former favorite: both are favorited again, one by one
     at.toggle(key="ins_list_favorites").set_value(False).run()
     frame = _table(at, "Short id")  # the list, under the last run's results
-    at.session_state["ins_list_table_1"] = {"selection": {"rows": [0, 1], "columns": []}}
-    at.run()
+    tick(at, "ins_list_table_1", frame, [0, 1])
     before = len(connect_env.requests)
     at.button(key="ins_list_bulk_favorite_Favorite").click().run()
     assert _counts(at) == "**2** will change"
@@ -335,8 +334,7 @@ def test_bulk_unpin_then_delete_keeps_the_insights(connect_env, run_script):
     at.selectbox(key="dash_list_pinned").select("Any").run()
     listed = _table(at, "You can edit")
     rows = [r for r, can in enumerate(listed["You can edit"]) if can][:2]
-    at.session_state["dash_list_table"] = {"selection": {"rows": rows, "columns": []}}
-    at.run()
+    tick(at, "dash_list_table", listed, rows)
     before = len(connect_env.requests)
     at.button(key="dash_list_bulk_delete_Delete").click().run()
     assert set(_table(at, "What will change")["What will change"]) == {
