@@ -17,7 +17,7 @@ from components.insights.insight_list import type_label
 from components.shared import bulk, data
 from components.shared.actions import Target, write_button
 from components.shared.feedback import show_error
-from components.shared.tables import download_csv, pick_rows
+from components.shared.tables import download_csv, pick_positions
 from services import PostHogClient
 from services.dashboards import SharedItem
 from services.errors import PermissionDenied, PostHogError
@@ -117,10 +117,7 @@ def _table(frame: pd.DataFrame, summary: str, *, file_name: str, key: str, colum
     caption, csv = st.columns([4, 1])
     caption.caption(summary)
     download_csv(csv, frame, file_name=file_name, key=f"{key}_csv")
-    pick_rows(frame, key=f"{key}_table", column_config=column_config)
-    picked = st.session_state.get(f"{key}_table") or {}
-    rows = (picked.get("selection") or {}).get("rows") or []
-    return sorted(r for r in rows if r < len(frame))
+    return pick_positions(frame, key=f"{key}_table", column_config=column_config)
 
 
 def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:

@@ -54,9 +54,9 @@ def pick_row(
 ) -> str | None:
     """Show the table with single-row selection; the `id` of the chosen row. A table of one
     row (say, after a search) selects it."""
-    picked = _table(frame, key, hidden, column_config, mode="single-row")
+    picked = _table(frame, key, hidden, column_config, "single-row")
     if picked:
-        return picked[0]
+        return frame.iloc[picked[0]]["id"]
     return frame.iloc[0]["id"] if len(frame) == 1 else None
 
 
@@ -68,9 +68,22 @@ def pick_rows(
     column_config: dict[str, Any] | None = None,
 ) -> list:
     """Show the table with multi-row selection (for bulk actions); the `id`s of the rows
-    ticked, in table order. Streamlit keeps a table's ticks by row number: the table starts
-    afresh when its rows change, so a tick never moves to another object."""
-    return _table(frame, multi_row_key(key, frame["id"]), hidden, column_config, mode="multi-row")
+    ticked, in table order."""
+    rows = pick_positions(frame, key=key, hidden=hidden, column_config=column_config)
+    return [frame.iloc[r]["id"] for r in rows]
+
+
+def pick_positions(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    hidden: tuple[str, ...] = ("id",),
+    column_config: dict[str, Any] | None = None,
+) -> list[int]:
+    """Like `pick_rows`, the positions of the rows ticked (where ids alone are ambiguous).
+    Streamlit keeps a table's ticks by row number: the table starts afresh when its rows
+    change, so a tick never moves to another object."""
+    return _table(frame, multi_row_key(key, frame["id"]), hidden, column_config, "multi-row")
 
 
 def multi_row_key(key: str, ids) -> str:
@@ -96,7 +109,7 @@ def picked_row_actions(
     row_actions(name, single, key=key, switch=switch)
 
 
-def _table(frame, key, hidden, column_config, *, mode: str) -> list:
+def _table(frame, key, hidden, column_config, mode: str) -> list[int]:
     event = st.dataframe(
         frame,
         hide_index=True,
@@ -107,7 +120,7 @@ def _table(frame, key, hidden, column_config, *, mode: str) -> list:
         column_config=column_config,
     )
     rows = event.selection.rows if event and event.selection else []
-    return [frame.iloc[r]["id"] for r in sorted(rows) if r < len(frame)]
+    return sorted(r for r in rows if r < len(frame))
 
 
 def row_actions(name: str, object_id: object, *, key: str, switch=None) -> None:
