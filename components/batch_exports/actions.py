@@ -490,29 +490,14 @@ def _copy(client, t: Target, p: dict) -> BatchExport:
     return client.in_project(p["project_id"]).batch_exports.create(**fields)
 
 
-COPY = declare(
-    key="batch_export.copy",
-    words="Copy export to project",
+COPY = copy_form.declare_copy(
     resource="batch_export",
-    role=Role.ADMIN,
+    words="Copy export to project",
+    stale=EXPORTS,
+    same="destination, schedule, model and filters",
+    switched_off=("paused", True, "paused"),
     call=_copy,
-    stale=EXPORTS,  # every connection's lists, the target project's too
-    done=lambda t, p, copy: copy_form.done(t, p, copy, switched_off="paused"),
-    failed="Could not copy {name}",
-    confirm=Confirm(
-        title="Copy to another project",
-        body=lambda t, _p, _r: (
-            f"A copy of **{plain(t.name)}** is created in the project you pick, with the same "
-            "destination, schedule, model and filters."
-        ),
-        button="Copy",
-        extra=_ask_copy,
-        width="medium",
-        keys=("be_confirm_copy", "be_cancel_copy"),
-    ),
-    changes=lambda t, p: copy_form.changes(t, p, switched_off=("paused", True)),
-    result_changes=copy_form.copy_id,
-    on_done=lambda t, p, copy: copy_form.keep_link(
-        t, p, f"{p['posthog']}/pipeline/batch-exports/{copy.id}"
-    ),
+    ask_form=_ask_copy,
+    page=lambda copy: f"pipeline/batch-exports/{copy.id}",
+    keys=("be_confirm_copy", "be_cancel_copy"),
 )

@@ -4,6 +4,7 @@ a selected row's pause switch and details link, and bulk pause, resume and delet
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -18,13 +19,23 @@ from services.batch_exports import EXPORT_STATES, failed_runs
 from services.batch_exports import export_status as status_of
 from services.models import BatchExport
 
-BULK_CHOICES = [
-    bulk.Choice("Pause", actions.PAUSE.key, icon=":material/pause:"),
-    bulk.Choice(
-        "Resume", actions.RESUME.key, icon=":material/play_arrow:", options=actions.offer_backfills
-    ),
-    bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
-]
+BULK = bulk.ListOffer(
+    target=actions.target,
+    name=lambda x: x.name,
+    hint="Select a row to pause or resume the export, or open its details; select several for "
+    "a bulk action.",
+    choices=[
+        bulk.Choice("Pause", actions.PAUSE.key, icon=":material/pause:"),
+        bulk.Choice(
+            "Resume",
+            actions.RESUME.key,
+            icon=":material/play_arrow:",
+            options=actions.offer_backfills,
+        ),
+        bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
+    ],
+    noun="exports",
+)
 
 
 def filter_exports(
@@ -123,18 +134,5 @@ def render(client: PostHogClient, *, key: str = "be_list") -> None:
         },
     )
     by_id = {x.id: x for x in shown}
-    bulk.under_list(
-        client,
-        frame,
-        picked,
-        target=lambda i: actions.target(by_id[i]),
-        describe=lambda i: (
-            by_id[i].name,
-            lambda: export_status.pause_switch(client, by_id[i], key=f"{key}_pause"),
-        ),
-        hint="Select a row to pause or resume the export, or open its details; select "
-        "several for a bulk action.",
-        choices=BULK_CHOICES,
-        noun="exports",
-        key=key,
-    )
+    switch = partial(export_status.pause_switch, client, key=f"{key}_pause")
+    bulk.under_list(client, frame, picked, by_id, BULK, switch=switch, key=key)

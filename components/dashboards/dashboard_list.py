@@ -4,6 +4,8 @@ and delete."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -25,11 +27,18 @@ SHORT_RESTRICTION = {
     ONLY_COLLABORATORS_CAN_EDIT: "Only collaborators",
 }
 YES_NO = {"Any": None, "Yes": True, "No": False}
-BULK_CHOICES = [
-    bulk.Choice("Pin", actions.PIN.key, icon=":material/push_pin:"),
-    bulk.Choice("Unpin", actions.UNPIN.key, icon=":material/keep_off:"),
-    bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
-]
+BULK = bulk.ListOffer(
+    target=actions.target,
+    name=lambda d: d.display_name,
+    hint="Select a row to pin or unpin the dashboard, or open it; select several for a bulk "
+    "action.",
+    choices=[
+        bulk.Choice("Pin", actions.PIN.key, icon=":material/push_pin:"),
+        bulk.Choice("Unpin", actions.UNPIN.key, icon=":material/keep_off:"),
+        bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
+    ],
+    noun="dashboards",
+)
 
 
 def restriction_short(level: int) -> str:
@@ -122,21 +131,8 @@ def render(client: PostHogClient, *, key: str = "dash_list") -> None:
         },
     )
     by_id = {d.id: d for d in shown}
-    bulk.under_list(
-        client,
-        frame,
-        picked,
-        target=lambda i: actions.target(by_id[i]),
-        describe=lambda i: (
-            by_id[i].display_name,
-            lambda: pin_switch(client, by_id[i], key=f"{key}_pin"),
-        ),
-        hint="Select a row to pin or unpin the dashboard, or open it; select several for a "
-        "bulk action.",
-        choices=BULK_CHOICES,
-        noun="dashboards",
-        key=key,
-    )
+    switch = partial(pin_switch, client, key=f"{key}_pin")
+    bulk.under_list(client, frame, picked, by_id, BULK, switch=switch, key=key)
     render_deleted_here(client, key=f"{key}_deleted")
 
 

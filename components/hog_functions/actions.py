@@ -333,27 +333,14 @@ def _copy(client, t: Target, p: dict) -> HogFunction:
     return client.in_project(p["project_id"]).hog_functions.create(**body)
 
 
-COPY = declare(
-    key="hog_function.copy",
-    words="Copy function to project",
+COPY = copy_form.declare_copy(
     resource="hog_function",
-    role=Role.ADMIN,
+    words="Copy function to project",
+    stale=("hog_functions",),
+    same="template, code, inputs, filters and mappings",
+    switched_off=("enabled", False, "disabled"),
     call=_copy,
-    stale=("hog_functions",),  # every connection's lists, the target project's too
-    done=lambda t, p, copy: copy_form.done(t, p, copy, switched_off="disabled"),
-    failed="Could not copy {name}",
-    confirm=Confirm(
-        title="Copy to another project",
-        body=lambda t, _p, _r: (
-            f"A copy of **{plain(t.name)}** is created in the project you pick, with the same "
-            "template, code, inputs, filters and mappings."
-        ),
-        button="Copy",
-        extra=_ask_copy,
-        width="medium",
-        keys=("hf_confirm_copy", "hf_cancel_copy"),
-    ),
-    changes=lambda t, p: copy_form.changes(t, p, switched_off=("enabled", False)),
-    result_changes=copy_form.copy_id,
-    on_done=lambda t, p, copy: copy_form.keep_link(t, p, f"{p['posthog']}/functions/{copy.id}"),
+    ask_form=_ask_copy,
+    page=lambda copy: f"functions/{copy.id}",
+    keys=("hf_confirm_copy", "hf_cancel_copy"),
 )

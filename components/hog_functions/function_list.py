@@ -3,6 +3,8 @@ filters, sorting by failure rate, CSV download, and per-function actions."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -31,11 +33,18 @@ SORTS = {
     "Execution order": ("Order", True),
 }
 
-BULK_CHOICES = [
-    bulk.Choice("Disable", actions.DISABLE.key, icon=":material/toggle_off:"),
-    bulk.Choice("Enable", actions.ENABLE.key, icon=":material/toggle_on:"),
-    bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
-]
+BULK = bulk.ListOffer(
+    target=actions.target,
+    name=lambda f: f.name,
+    hint="Select a row to switch the function on or off or open its details; select several "
+    "for a bulk action.",
+    choices=[
+        bulk.Choice("Disable", actions.DISABLE.key, icon=":material/toggle_off:"),
+        bulk.Choice("Enable", actions.ENABLE.key, icon=":material/toggle_on:"),
+        bulk.Choice("Delete", actions.DELETE.key, icon=":material/delete:"),
+    ],
+    noun="functions",
+)
 
 
 def _creator(function: HogFunction) -> str:
@@ -195,18 +204,5 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
         },
     )
     by_id = {f.id: f for f in shown}
-    bulk.under_list(
-        client,
-        frame,
-        picked,
-        target=lambda i: actions.target(by_id[i]),
-        describe=lambda i: (
-            by_id[i].name,
-            lambda: function_switch.render(client, by_id[i], key=f"{key}_switch"),
-        ),
-        hint="Select a row to switch the function on or off or open its details; select "
-        "several for a bulk action.",
-        choices=BULK_CHOICES,
-        noun="functions",
-        key=key,
-    )
+    switch = partial(function_switch.render, client, key=f"{key}_switch")
+    bulk.under_list(client, frame, picked, by_id, BULK, switch=switch, key=key)

@@ -234,6 +234,8 @@ def execute(
 ) -> Outcome:
     """Steps after the confirmation: journal, write, journal, message, caches, rerun."""
     outcome = send(client, action, target, params, undoes=undoes, batch_id=batch_id)
+    if outcome.entry_id is not None:
+        forget_stale(client, action, target)
     if outcome.status in ("blocked", "not_journaled"):
         _leave_outcome("error", f"{_failed(action, target, params)}: {outcome.reason}")
         _rerun_outside_callback(rerun)
@@ -264,8 +266,10 @@ def send(
     undoes: int | None = None,
     batch_id: str | None = None,
 ) -> Outcome:
-    """Check, journal, write, journal and forget the stale caches: no message, no rerun and
-    no element drawn, so a bulk run stopped between items never leaves one half-sent."""
+    """Check, journal, write, journal: no message, no rerun, no element drawn and no session
+    state read once the journal entry is begun. Streamlit stops a run (a Stop, a closed tab)
+    only at those, so a bulk run is never stopped between an item's write and its record.
+    The caller forgets the stale caches (`forget_stale`) once it has recorded the outcome."""
     reason = blocked_reason(action)
     if reason:
         return Outcome("blocked", reason=reason)
@@ -329,8 +333,12 @@ def send(
         unjournaled = None
     except Exception:  # the write happened; say the journal missed its ending
         unjournaled = UNJOURNALED_END
-    data.forget(client, action.stale, _stale_id(action, target))
     return Outcome(outcome.status, outcome.result, outcome.error, entry_id, unjournaled)
+
+
+def forget_stale(client: PostHogClient, action: Action, target: Target) -> None:
+    """After a write: drop the cached reads it made stale."""
+    data.forget(client, action.stale, _stale_id(action, target))
 
 
 def note_skipped(

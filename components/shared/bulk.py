@@ -32,6 +32,7 @@ from components.shared.actions import (
     Target,
     _rerun_outside_callback,
     blocked_reason,
+    forget_stale,
     note_skipped,
     send,
     write_button,
@@ -193,29 +194,43 @@ def selection_bar(
                 offer(client, choice.action, targets, options=choice.options, **choice.params)
 
 
+@dataclass(frozen=True)
+class ListOffer:
+    """What a list offers under its table: each object's target and name, the hint shown
+    while no row is picked, and the bulk choices over the objects (`noun`)."""
+
+    target: Callable[[Any], Target]
+    name: Callable[[Any], str]
+    hint: str
+    choices: list[Choice]
+    noun: str
+
+
 def under_list(
     client: PostHogClient,
     frame: pd.DataFrame,
     picked: list,
+    objects: dict,
+    offer_: ListOffer,
     *,
-    target: Callable[[Any], Target],
-    describe: Callable[[Any], tuple[str, Callable[[], None] | None]],
-    hint: str,
-    choices: list[Choice],
-    noun: str,
+    switch: Callable[[Any], None],
     key: str,
-    matching: Sequence[Target] | None = None,
 ) -> None:
-    """What goes under a list: the one picked row's own actions (or `hint`), then the bulk
-    bar over the picked rows or every row matching the filters (`matching`, or the frame's
-    rows as sorted on screen)."""
-    picked_row_actions(frame, picked, key=key, hint=hint, describe=describe)
+    """What goes under a list: the one picked row's own actions with its `switch(object)` (or
+    the hint), then the bulk bar over the picked rows or every row shown, as sorted."""
+    picked_row_actions(
+        frame,
+        picked,
+        key=key,
+        hint=offer_.hint,
+        describe=lambda i: (offer_.name(objects[i]), lambda: switch(objects[i])),
+    )
     selection_bar(
         client,
-        selected=[target(i) for i in picked],
-        matching=[target(i) for i in frame["id"]] if matching is None else matching,
-        choices=choices,
-        noun=noun,
+        selected=[offer_.target(objects[i]) for i in picked],
+        matching=[offer_.target(objects[i]) for i in frame["id"]],
+        choices=offer_.choices,
+        noun=offer_.noun,
         key=key,
     )
 
@@ -331,8 +346,9 @@ def run(client: PostHogClient) -> None:
         st.markdown(f"**{plain(batch.title)}**")
         if batch.phase == "running" and not batch.stop_asked:
             _send_all(client, batch)
-        if batch.phase == "running":  # Stop was pressed: the rest is not sent
+        if batch.phase != "finished":  # Stop was pressed: the rest is not sent
             batch.phase = "stopped"
+            # each item noted and recorded in turn, so a rerun here resumes, never repeats
             for item in batch.items[len(batch.results) :]:
                 outcome = _note(client, batch, item, "Stopped before it was sent")
                 batch.results.append(_result(item, "stopped", outcome))
@@ -354,15 +370,13 @@ def _send_all(client: PostHogClient, batch: _Run) -> None:
             outcome = _note(client, batch, item, item.skip)
             batch.results.append(_result(item, "skipped", outcome))
             continue
+        action = ACTIONS[item.action]
         outcome = send(
-            client,
-            ACTIONS[item.action],
-            item.target,
-            item.params,
-            undoes=item.undoes,
-            batch_id=batch.batch_id,
+            client, action, item.target, item.params, undoes=item.undoes, batch_id=batch.batch_id
         )
-        batch.results.append(_result(item, outcome.status, outcome))
+        batch.results.append(_result(item, outcome.status, outcome))  # before anything yields
+        if outcome.entry_id is not None:
+            forget_stale(client, action, item.target)
     batch.phase = "finished"
     st.rerun()  # the page below draws from the caches the batch made stale
 

@@ -6,16 +6,18 @@ copy needs, since PostHog never gives a stored secret back. Also where the last 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
 from components.shared import data
-from components.shared.actions import Target
+from components.shared.actions import Action, Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services import PostHogClient
 from services.copies import SecretNeeded, copy_name, journal_changes, secret_problems
 from services.errors import PostHogError
+from services.roles import Role
 
 COPIED = "copied_to_project"  # {(resource, source id): (project words, PostHog address)}
 
@@ -90,6 +92,48 @@ def ask(
         "name": name.strip(),
         "secrets": {k: v for k, v in secrets.items() if v},
     }
+
+
+def declare_copy(
+    *,
+    resource: str,
+    words: str,
+    stale: tuple[str, ...],
+    same: str,
+    switched_off: tuple[str, bool, str],
+    call: Callable[[PostHogClient, Target, dict], Any],
+    ask_form: Callable[[PostHogClient, Target, dict], dict | None],
+    page: Callable[[Any], str],
+    keys: tuple[str, str],
+) -> Action:
+    """The "Copy to project…" action of a resource: `same` says what the copy keeps,
+    `switched_off` is (field, value, word) of the state it is created in, and `page(copy)` its
+    address under the target project in PostHog."""
+    field, value, word = switched_off
+    return declare(
+        key=f"{resource}.copy",
+        words=words,
+        resource=resource,
+        role=Role.ADMIN,
+        call=call,
+        stale=stale,  # every connection's lists, the target project's too
+        done=lambda t, p, copy: done(t, p, copy, switched_off=word),
+        failed="Could not copy {name}",
+        confirm=Confirm(
+            title="Copy to another project",
+            body=lambda t, _p, _r: (
+                f"A copy of **{plain(t.name)}** is created in the project you pick, with the "
+                f"same {same}."
+            ),
+            button="Copy",
+            extra=ask_form,
+            width="medium",
+            keys=keys,
+        ),
+        changes=lambda t, p: changes(t, p, switched_off=(field, value)),
+        result_changes=copy_id,
+        on_done=lambda t, p, copy: keep_link(t, p, f"{p['posthog']}/{page(copy)}"),
+    )
 
 
 def changes(target: Target, params: dict, *, switched_off: tuple[str, bool]) -> dict:

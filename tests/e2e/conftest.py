@@ -180,6 +180,36 @@ def pick_function():
     return _pick_function
 
 
+def _open_bulk_preview(page: Page, emu, bar_key: str, select_all: str, button: str):
+    """Tick "Select all …" in a bulk bar (`.st-key-<bar_key>`), press one of its actions and
+    return the preview dialog, having checked nothing was sent to PostHog."""
+    bar = page.locator(f".st-key-{bar_key}")
+    bar.get_by_text(select_all).click()
+    _wait_for_app(page)
+    emu.clear_requests()
+    bar.get_by_role("button", name=button).click()
+    _wait_for_app(page)
+    preview = page.get_by_role("dialog")
+    expect(preview).to_be_visible()
+    assert not [r for r in emu.requests if r.method != "GET"]  # nothing sent before confirming
+    return preview
+
+
+def _confirm_bulk(page: Page, preview, button: str):
+    """Confirm a bulk preview and return the run's panel once the run has finished."""
+    preview.get_by_role("button", name=button).click()
+    run = page.locator(".st-key-bulk_run")
+    expect(run).to_contain_text("Finished.", timeout=90_000)
+    _wait_for_app(page)
+    return run
+
+
+@pytest.fixture(scope="session")
+def bulk_preview():
+    """(open, confirm): a bulk action's preview over everything listed, then its run."""
+    return _open_bulk_preview, _confirm_bulk
+
+
 @pytest.fixture(scope="module")
 def connected(start_streamlit):
     """An emulator and `streamlit run app.py` connected to it through POSTHOG_*."""

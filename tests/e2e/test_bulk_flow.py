@@ -5,21 +5,12 @@ from the Journal."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from pathlib import Path
 
 from playwright.sync_api import expect
 
 from services.journal import Journal
-
-
-def _csv(page, where) -> list[dict]:
-    with page.expect_download() as download:
-        where.get_by_role("button", name="Download CSV").click()
-    return list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-
+from tests.e2e.downloads import csv_rows
 
 VENDOR = "Discord"  # a retired vendor: every one of its destinations is switched off
 
@@ -34,7 +25,9 @@ def _destinations(emu) -> list[dict]:
     ]
 
 
-def test_bulk_disable_with_its_preview_then_undo_the_batch(server, emu, page, wait_for_app):
+def test_bulk_disable_with_its_preview_then_undo_the_batch(
+    server, emu, page, wait_for_app, bulk_preview
+):
     enabled = {f["id"] for f in _destinations(emu) if f["enabled"]}
     already_off = {f["id"] for f in _destinations(emu) if not f["enabled"]}
     assert enabled and already_off
@@ -44,27 +37,19 @@ def test_bulk_disable_with_its_preview_then_undo_the_batch(server, emu, page, wa
     search.fill(VENDOR)
     search.press("Enter")
     wait_for_app(page)
-    bar = page.locator(".st-key-hf_list_bulk")
-    bar.get_by_text(f"Select all {len(enabled) + len(already_off)} matching the filters").click()
-    wait_for_app(page)
-    emu.clear_requests()
-    bar.get_by_role("button", name="Disable").click()
-    wait_for_app(page)
-
-    preview = page.get_by_role("dialog")
+    open_preview, confirm = bulk_preview
+    total = len(enabled) + len(already_off)
+    preview = open_preview(
+        page, emu, "hf_list_bulk", f"Select all {total} matching the filters", "Disable"
+    )
     expect(preview).to_contain_text(f"{len(enabled)} will change")
     expect(preview).to_contain_text(f"{len(already_off)} skipped: Already disabled")
-    assert not [r for r in emu.requests if r.method != "GET"]  # nothing sent yet
-    preview.get_by_role("button", name=f"Disable function: {len(enabled)} items").click()
-    wait_for_app(page)
-
-    run = page.locator(".st-key-bulk_run")
-    expect(run).to_contain_text("Finished.", timeout=60_000)
+    run = confirm(page, preview, f"Disable function: {len(enabled)} items")
     patches = [r for r in emu.requests if r.method == "PATCH"]
     assert sorted(r.path.split("/")[-2] for r in patches) == sorted(enabled)
     assert all(r.json == {"enabled": False} for r in patches)
     assert not [f for f in _destinations(emu) if f["enabled"]]
-    rows = _csv(page, run)
+    rows = csv_rows(page, run)
     assert sorted(r["Outcome"] for r in rows) == sorted(
         ["done"] * len(enabled) + ["skipped"] * len(already_off)
     )
@@ -108,8 +93,9 @@ def test_stop_midway_leaves_a_journal_and_results_that_say_exactly_what_was_done
     expect(run).to_contain_text("Stopped.", timeout=60_000)
     wait_for_app(page)
 
-    batch = Journal(server.journal_url).entries()
-    assert len(batch) == len(every) and len({e.batch_id for e in batch}) == 1
+    book = Journal(server.journal_url)
+    batch = book.entries(batch_id=book.entries(limit=1)[0].batch_id)  # this run's
+    assert len(batch) == len(every)
     assert {e.outcome for e in batch} == {"done", "skipped"}
     stopped = {e.object_id for e in batch if e.reason == "Stopped before it was sent"}
     done = {e.object_id for e in batch if e.outcome == "done"}
@@ -119,6 +105,6 @@ def test_stop_midway_leaves_a_journal_and_results_that_say_exactly_what_was_done
     # exactly the items journaled done were switched off; every other one is as it was
     assert {i for i in was_on if not now[i]["enabled"]} == done
     assert all(now[i]["enabled"] for i in stopped & was_on)
-    rows = _csv(page, run)
+    rows = csv_rows(page, run)
     assert {r["id"] for r in rows if r["Outcome"] == "done"} == done
     assert {r["id"] for r in rows if r["Outcome"] == "not sent (stopped)"} == stopped

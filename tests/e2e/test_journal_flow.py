@@ -4,14 +4,13 @@ the function again."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 from playwright.sync_api import expect
 
 from services.journal import Journal
+from tests.e2e.downloads import csv_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,12 +18,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def _journal(server) -> Journal:
     """The server's own journal (tests/e2e/conftest.py gives each server one)."""
     return Journal(server.journal_url)
-
-
-def _csv(page, main) -> list[dict]:
-    with page.expect_download() as download:
-        main.get_by_role("button", name="Download CSV").click()
-    return list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
 
 
 def test_disable_then_undo_from_the_journal(
@@ -42,7 +35,7 @@ def test_disable_then_undo_from_the_journal(
     wait_for_app(page)
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="Journal")).to_be_visible()
-    rows = _csv(page, main)  # the table is drawn on a canvas: read its rows from its CSV
+    rows = csv_rows(page, main)  # the table is drawn on a canvas: read its rows from its CSV
     assert [(r["User"], r["Action"], r["Name"], r["Outcome"]) for r in rows] == [
         ("local", "Disable function", target["name"], "done")
     ]
@@ -63,7 +56,7 @@ def test_disable_then_undo_from_the_journal(
     # the rerun after the undo has drawn once the entry's Undo is disabled
     expect(entry.get_by_role("button", name="Undo: Enable function")).to_be_disabled()
     expect(entry).to_contain_text(f"#{disable.id}")  # still the undone entry, not the new row
-    assert [r["Outcome"] for r in _csv(page, main)] == ["done", "done (undone)"]
+    assert [r["Outcome"] for r in csv_rows(page, main)] == ["done", "done (undone)"]
 
     entry.get_by_role("button", name="Open hog function").click()
     # the address changes after the switched-to page starts: wait for it, not the first rerun

@@ -4,20 +4,11 @@ once, public sharing turned off after the preview, and nothing left shared."""
 
 from __future__ import annotations
 
-import csv
-import io
-from pathlib import Path
-
 from playwright.sync_api import expect
 
 from emulator.analytics import live_insights, stored_dashboards
 from services.journal import Journal
-
-
-def _csv(page, where) -> list[dict]:
-    with page.expect_download() as download:
-        where.get_by_role("button", name="Download CSV").click()
-    return list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+from tests.e2e.downloads import csv_rows
 
 
 def _shared(emu) -> set[tuple[str, str]]:
@@ -32,7 +23,9 @@ def _shared(emu) -> set[tuple[str, str]]:
     return dashboards | insights
 
 
-def test_turn_off_public_sharing_for_everything_the_audit_lists(server, emu, page, wait_for_app):
+def test_turn_off_public_sharing_for_everything_the_audit_lists(
+    server, emu, page, wait_for_app, bulk_preview
+):
     shared = _shared(emu)
     assert {kind for kind, _ in shared} == {"dashboard", "insight"}
     page.goto(f"{server.url}/analytics-audit")
@@ -40,17 +33,15 @@ def test_turn_off_public_sharing_for_everything_the_audit_lists(server, emu, pag
     main = page.get_by_test_id("stMain")
     main.get_by_role("tab", name="Shared publicly").click()
     wait_for_app(page)
-    bar = page.locator(".st-key-audit_shared_bulk")
-    bar.get_by_text(f"Select all {len(shared)} shared publicly").click()
-    wait_for_app(page)
-    expect(bar).to_contain_text(f"{len(shared)} selected for a bulk action")
-    emu.clear_requests()
-    bar.get_by_role("button", name="Turn off public sharing").click()
-    wait_for_app(page)
-
-    preview = page.get_by_role("dialog")
+    open_preview, _confirm = bulk_preview
+    preview = open_preview(
+        page,
+        emu,
+        "audit_shared_bulk",
+        f"Select all {len(shared)} shared publicly",
+        "Turn off public sharing",
+    )
     expect(preview).to_contain_text(f"{len(shared)} will change")
-    assert not [r for r in emu.requests if r.method != "GET"]  # nothing sent yet
     preview.get_by_role("button", name=f"Turn off public sharing: {len(shared)} items").click()
     # the audit is read again after the batch: one sharing read per insight, within
     # PostHog's 240 a minute, so the page may wait for the limiter
@@ -68,7 +59,7 @@ def test_turn_off_public_sharing_for_everything_the_audit_lists(server, emu, pag
     )
     assert written == sorted(shared)  # one sharing write per item
 
-    rows = _csv(page, run)
+    rows = csv_rows(page, run)
     assert sorted((r["id"], r["Outcome"]) for r in rows) == sorted(
         (object_id, "done") for _, object_id in shared
     )
