@@ -519,6 +519,11 @@ class BatchExports:
                 break
         return out
 
+    def backfill(self, *, export_id: str, backfill_id: str) -> BatchExportBackfill:
+        """One backfill, read alone: a running backfill's progress without the whole list."""
+        path = f"{self._item(export_id)}backfills/{segment(uuid_id(backfill_id, 'backfill'))}/"
+        return BatchExportBackfill.model_validate(self._t.get(path))
+
     def create_backfill(
         self,
         export_id: str,

@@ -76,22 +76,30 @@ def render(client: PostHogClient, export: BatchExport, *, key: str = "be_backfil
     except PostHogError as exc:
         show_error(exc)
         return
+    # a backfill a refresh saw finish stays finished while the cached list is a little older
+    finished = st.session_state.setdefault(f"{key}_finished", {})
+    backfills = [finished.get(b.id, b) for b in backfills]
     running = any(b.is_running for b in backfills)
+    st.session_state[f"{key}_listed"] = True  # this run read the whole list
     # the list reruns on its own every few seconds while a backfill is running
-    st.fragment(run_every=REFRESH_SECONDS if running else None)(_live_list)(
+    st.fragment(run_every=REFRESH_SECONDS if running else None)(live_list)(
         client, export, key, backfills
     )
     _cancel_controls(client, export, backfills, key)
 
 
-def _live_list(
-    client: PostHogClient, export: BatchExport, key: str, first: list[BatchExportBackfill]
+def live_list(
+    client: PostHogClient, export: BatchExport, key: str, listed: list[BatchExportBackfill]
 ) -> None:
-    backfills = first
-    try:
-        backfills = data.export_backfills(client, export.id)
-    except PostHogError as exc:
-        show_error(exc)
+    """The backfills as listed by the page's last full run; on each refresh in between, only
+    the backfills that were running are read again, one by one."""
+    backfills = listed
+    if not st.session_state.pop(f"{key}_listed", False):
+        backfills = _refreshed(client, export, listed)
+        finished = {b.id: b for b in backfills if not b.is_running}
+        if any(b.is_running and b.id in finished for b in listed):
+            st.session_state.setdefault(f"{key}_finished", {}).update(finished)
+            st.rerun()  # one finished: the whole tab reads the list and its controls again
     if not backfills:
         st.caption("No backfills yet.")
         return
@@ -112,6 +120,20 @@ def _live_list(
             "Finished": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
         },
     )
+
+
+def _refreshed(
+    client: PostHogClient, export: BatchExport, listed: list[BatchExportBackfill]
+) -> list[BatchExportBackfill]:
+    out = []
+    for backfill in listed:
+        if backfill.is_running:
+            try:
+                backfill = data.export_backfill(client, export.id, backfill.id)
+            except PostHogError as exc:
+                show_error(exc)  # its last known progress stays shown
+        out.append(backfill)
+    return out
 
 
 def _cancel_controls(

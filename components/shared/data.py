@@ -205,6 +205,12 @@ def export_backfills(client: PostHogClient, export_id: str) -> list[BatchExportB
     return client.batch_exports.backfills(export_id)
 
 
+# shorter than the backfills tab's refresh, so each refresh reads fresh progress
+@cached(ttl=2, max_entries=100, tags=("batch_exports", "export_runs"))
+def export_backfill(client: PostHogClient, export_id: str, backfill_id: str) -> BatchExportBackfill:
+    return client.batch_exports.backfill(export_id=export_id, backfill_id=backfill_id)
+
+
 @cached(ttl=3600, max_entries=20, tags=())
 def destination_test_steps(client: PostHogClient, destination_type: str) -> list[TestStep]:
     return client.batch_exports.test_steps(destination_type)
