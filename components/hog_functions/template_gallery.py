@@ -42,6 +42,15 @@ def render(client: PostHogClient, *, key: str = "tpl") -> None:
     except PostHogError as exc:
         show_error(exc)
         return
+    if templates.public_because:
+        st.info(
+            plain(
+                "Showing PostHog's public templates, as this API key may not read the project's "
+                "own. Templates hidden for this project are not among them. "
+                + templates.public_because
+            ),
+            icon=":material/public:",
+        )
     text = search.strip().lower()
     shown = [
         t
