@@ -181,15 +181,34 @@ def failed_runs(export: BatchExport) -> int:
     return sum(1 for run in export.latest_runs if run.status in FAILED_RUN)
 
 
+def shown_config_value(field: ConfigField, stored: Any) -> Any:
+    """A config field's value as the form's widget shows it: what an untouched widget gives
+    back (a number as a number, a missing choice as the first choice, text trimmed)."""
+    if field.secret:
+        return ""
+    if field.kind == "number":
+        if isinstance(stored, str) and stored.strip().isdigit():
+            return int(stored)
+        return stored if isinstance(stored, int) and not isinstance(stored, bool) else None
+    if field.kind == "bool":
+        return bool(stored)
+    if field.kind == "choice":
+        return stored if stored is not None else (field.choices or (None,))[0]
+    return str(stored).strip() if stored is not None else ""
+
+
 def config_changes(destination_type: str, stored: dict, edited: dict) -> dict[str, Any]:
-    """The config fields to send. PostHog merges config on PATCH, so unchanged fields are left
-    out, and a blank secret means "keep the stored one"."""
+    """The config fields to send. PostHog merges config on PATCH, so a field left as the form
+    showed it is left out, and a blank secret means "keep the stored one"."""
     secrets = secret_fields(destination_type)
+    fields = {f.key: f for f in DESTINATION_FIELDS.get(destination_type, ())}
     out = {}
     for key, value in edited.items():
         if key in secrets:
             if value not in (None, ""):
                 out[key] = value
+        elif key in fields and value == shown_config_value(fields[key], stored.get(key)):
+            continue
         elif stored.get(key) != value and not (stored.get(key) is None and value in ("", None)):
             out[key] = value
     return out
@@ -209,17 +228,66 @@ _TOP_LEVEL = (
 )
 
 
+MOMENTS = ("start_at", "end_at")
+TEXTS = ("name", "hogql_query")
+
+
+def moment_text(value: datetime | None) -> str:
+    """A stored start or end exactly, as the form shows it (ISO, `Z` for UTC)."""
+    return value.isoformat().replace("+00:00", "Z") if value else ""
+
+
+def parse_moment(text: str) -> datetime | None:
+    """A typed start or end: `YYYY-MM-DD` (midnight UTC) or ISO with a time; a time without
+    an offset is UTC. Blank is None. Raises ValueError when it is neither."""
+    text = text.strip()
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def edit_form_values(export: BatchExport) -> dict[str, Any]:
+    """The top-level fields as the edit form shows them before the operator touches anything:
+    an untouched field gives back exactly this, so `changes_for` leaves it out. Starts and ends
+    are shown as exact text, because a date widget would drop their time."""
+    return {
+        "name": export.name,
+        "interval": export.interval,
+        "model": export.model or "events",
+        "timezone": export.timezone or "UTC",
+        "offset_day": export.offset_day,
+        "offset_hour": export.offset_hour,
+        "start_at": moment_text(export.start_at),
+        "end_at": moment_text(export.end_at),
+        "filters": export.filters,
+        "hogql_query": export.hogql_query or "",
+    }
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def changes_for(export: BatchExport, edited: dict[str, Any]) -> dict[str, Any]:
-    """A PATCH body with only what the operator changed. `edited["config"]` holds the form's
-    config values (secrets blank unless replaced)."""
+    """A PATCH body with only what the operator changed: an edited value equal to what the form
+    showed (`edit_form_values`) is not sent, so its stored value stays exactly as it was. Starts
+    and ends are typed text (see `parse_moment`; check them first) and go as ISO strings.
+    `edited["config"]` holds the form's config values (secrets blank unless replaced)."""
+    shown = edit_form_values(export)
     body: dict[str, Any] = {}
     for key in _TOP_LEVEL:
-        if key not in edited:
+        if key not in edited or edited[key] == shown[key]:
             continue
-        before, after = getattr(export, key), edited[key]
-        if isinstance(before, datetime) and isinstance(after, str):
-            before = before.isoformat().replace("+00:00", "Z")
-        if before != after and not (before in (None, "") and after in (None, "")):
+        after = edited[key]
+        if key in MOMENTS:
+            moment = parse_moment(after) if isinstance(after, str) else after
+            if moment == getattr(export, key):
+                continue
+            after = moment_text(moment) or None
+        elif key in TEXTS and isinstance(after, str):
+            after = after.strip()
+        if after != getattr(export, key) and not (_blank(shown[key]) and _blank(after)):
             body[key] = after
     if "config" in edited:
         dtype = export.destination.type

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -26,10 +25,15 @@ from services.batch_exports import (
     INTEGRATION_DESTINATIONS,
     INTERVALS,
     MODELS,
+    MOMENTS,
     READ_ONLY_TYPES,
     ConfigField,
     changes_for,
     config_problems,
+    edit_form_values,
+    moment_text,
+    parse_moment,
+    shown_config_value,
 )
 from services.models import BatchExport
 
@@ -62,23 +66,27 @@ def _config_field(
         )
         # a pasted secret loses its stray spaces; only spaces is kept as typed, to be refused
         value = value.strip() or value
-    elif field.kind == "number":
-        value = st.number_input(
-            label, value=stored if isinstance(stored, int) else None, step=1, key=widget
-        )
+        field_error(key, f"config.{field.key}")
+        return value
+    shown = shown_config_value(field, stored)  # an untouched widget gives this back
+    if field.kind == "number":
+        value = st.number_input(label, value=shown, step=1, key=widget)
         value = int(value) if value is not None else None
     elif field.kind == "bool":
-        value = st.checkbox(label, value=bool(stored), key=widget, help=help_text or None)
+        value = st.checkbox(label, value=shown, key=widget, help=help_text or None)
     elif field.kind == "choice":
         options = list(field.choices)
-        if stored not in options and stored is not None:
-            options.append(stored)
-        index = options.index(stored) if stored in options else 0
+        if shown not in options:
+            options.append(shown)
         value = st.selectbox(
-            label, options, index=index, key=widget, format_func=lambda v: v or "None"
+            label,
+            options,
+            index=options.index(shown),
+            key=widget,
+            format_func=lambda v: v or "None",
         )
     else:
-        value = st.text_input(label, value=stored or "", key=widget, help=help_text or None).strip()
+        value = st.text_input(label, value=shown, key=widget, help=help_text or None).strip()
     field_error(key, f"config.{field.key}")
     return value
 
@@ -102,21 +110,25 @@ def config_fields(
 
 
 def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
-    """Interval, model, offsets, timezone, start and end, filters and HogQL query."""
+    """Interval, model, offsets, timezone, start and end, filters and HogQL query. When editing,
+    every widget starts at `edit_form_values(export)`, so an untouched one changes nothing."""
+    shown = edit_form_values(export) if export else {"interval": "hour", "timezone": "UTC"}
     values: dict[str, Any] = {}
     cols = st.columns(3)
-    current = export.interval if export else "hour"
+    intervals = list(INTERVALS)
+    if shown["interval"] not in intervals:
+        intervals.append(shown["interval"])
     values["interval"] = cols[0].selectbox(
         "Interval",
-        INTERVALS,
-        index=INTERVALS.index(current) if current in INTERVALS else 0,
-        format_func=INTERVAL_LABELS.get,
+        intervals,
+        index=intervals.index(shown["interval"]),
+        format_func=lambda i: INTERVAL_LABELS.get(i, i),
         key=f"{key}_interval",
         help="Every 5 or 15 minutes needs PostHog's high-frequency exports on for the project.",
     )
     with cols[0]:
         field_error(key, "interval")
-    model = export.model if export and export.model else "events"
+    model = shown.get("model", "events")
     values["model"] = cols[1].selectbox(
         "Model",
         MODELS,
@@ -126,19 +138,19 @@ def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
     )
     with cols[1]:
         field_error(key, "model")
-    zones = _timezones(export.timezone if export else "UTC")
+    zones = _timezones(shown["timezone"])
     values["timezone"] = cols[2].selectbox(
         "Timezone",
         zones,
-        index=zones.index((export.timezone if export else None) or "UTC"),
+        index=zones.index(shown["timezone"]),
         key=f"{key}_timezone",
         help="Daily and weekly intervals start at midnight in this timezone.",
     )
     interval = values["interval"]
     offsets = st.columns(3)
-    # an unset offset stays unset when editing, so saving sends nothing for it
+    # an offset whose widget is not shown is not sent; an unset one stays unset when editing
     if interval == "week":
-        day = export.offset_day if export else 0
+        day = shown.get("offset_day") if export else 0
         values["offset_day"] = offsets[0].selectbox(
             "Runs on",
             range(7),
@@ -147,40 +159,34 @@ def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
             key=f"{key}_offset_day",
             placeholder="Sunday (default)",
         )
-    else:
-        values["offset_day"] = None
     if interval in ("day", "week"):
         values["offset_hour"] = offsets[1].number_input(
             "Starts at hour",
             0,
             23,
-            export.offset_hour if export else 0,
+            shown.get("offset_hour") if export else 0,
             key=f"{key}_offset_hour",
             placeholder="0 (midnight, default)",
             help="Shift the start of each day by this many hours.",
         )
-    else:
-        values["offset_hour"] = None
     with offsets[2]:
         field_error(key, "offset_day")
         field_error(key, "offset_hour")
     bounds = st.columns(2)
-    start = bounds[0].date_input(
-        "Start (optional)",
-        value=export.start_at.date() if export and export.start_at else None,
-        key=f"{key}_start",
-        help="No runs before this date.",
-    )
-    end = bounds[1].date_input(
-        "End (optional)",
-        value=export.end_at.date() if export and export.end_at else None,
-        key=f"{key}_end",
-        help="No runs after this date: the export then shows as Ended.",
-    )
-    values["start_at"] = _as_iso(start)
-    values["end_at"] = _as_iso(end)
-    with bounds[1]:
-        field_error(key, "end_at")
+    # text, not a date widget: a stored start or end keeps its exact time unless retyped
+    for column, field, label, help_text in (
+        (bounds[0], "start_at", "Start (optional)", "No runs before this moment."),
+        (bounds[1], "end_at", "End (optional)", "No runs after this moment: it then shows Ended."),
+    ):
+        with column:
+            values[field] = st.text_input(
+                label,
+                value=shown.get(field, ""),
+                key=f"{key}_{field.removesuffix('_at')}",
+                placeholder="e.g. 2026-03-01 or 2026-03-01T18:00:00Z",
+                help=f"{help_text} A date (midnight UTC), or a date and time in ISO form.",
+            )
+            field_error(key, field)
     with st.expander("Filters and HogQL query (advanced)"):
         current_filters = export.filters if export else None
         text = st.text_area(
@@ -194,18 +200,12 @@ def schedule_fields(export: BatchExport | None, *, key: str) -> dict[str, Any]:
         field_error(key, "filters")
         values["hogql_query"] = st.text_area(
             "HogQL query (optional)",
-            value=(export.hogql_query or "") if export else "",
+            value=shown.get("hogql_query", ""),
             key=f"{key}_hogql",
             help="A custom SELECT that defines the exported columns.",
-        ).strip()
+        )
         field_error(key, "hogql_query")
     return values
-
-
-def _as_iso(day: date | None) -> str | None:
-    if day is None:
-        return None
-    return datetime.combine(day, time.min, UTC).isoformat().replace("+00:00", "Z")
 
 
 # --- checks before sending --------------------------------------------------------------------
@@ -230,7 +230,13 @@ def problems(
         found[where] = message
     if destination_type == "HTTP" and schedule.get("model") != "events":
         found["model"] = "HTTP destinations export events only."
-    start, end = schedule.get("start_at"), schedule.get("end_at")
+    moments = {}
+    for field in MOMENTS:
+        try:
+            moments[field] = parse_moment(schedule.get(field) or "")
+        except ValueError:
+            found[field] = "Give a date like 2026-03-01, or a date and time like 2026-03-01T18:00Z."
+    start, end = moments.get("start_at"), moments.get("end_at")
     if start and end and start >= end:
         found["end_at"] = "The end must be after the start."
     filters: Any = None
@@ -314,12 +320,12 @@ def render_create(client: PostHogClient, *, key: str = "be_create") -> None:
             paused=not start_running,
             integration_id=int(integration) if integration is not None else None,
             timezone=schedule["timezone"],
-            offset_day=schedule["offset_day"],
-            offset_hour=schedule["offset_hour"],
-            start_at=schedule["start_at"],
-            end_at=schedule["end_at"],
+            offset_day=schedule.get("offset_day"),
+            offset_hour=schedule.get("offset_hour"),
+            start_at=moment_text(parse_moment(schedule["start_at"])) or None,
+            end_at=moment_text(parse_moment(schedule["end_at"])) or None,
             filters=filters,
-            hogql_query=schedule["hogql_query"] or None,
+            hogql_query=schedule["hogql_query"].strip() or None,
         )
         request(client, actions.CREATE, actions.new_target(name), fields=fields, form=key)
     test_steps.show_new(client, destination_type, key=f"{key}_steps")
@@ -373,9 +379,7 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
         st.session_state[f"{form_key}_errors"] = found
         if found:
             st.rerun()
-        edited = {**schedule, "name": name.strip(), "config": config, "filters": filters}
-        if edited["hogql_query"] == "" and not export.hogql_query:
-            edited.pop("hogql_query")
+        edited = {**schedule, "name": name, "config": config, "filters": filters}
         body = changes_for(export, edited)
         if not body:
             st.info("Nothing changed.")
