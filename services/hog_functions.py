@@ -301,6 +301,32 @@ def input_changed(function: HogFunction, key: str, value: Any) -> bool:
     return after != before or type(after) is not type(before)
 
 
+SERVER_ADDED = ("bytecode", "transpiled", "bytecode_error")  # PostHog adds these on save
+
+
+def without_compiled(value: Any) -> Any:
+    """Drop what PostHog adds on save (compiled bytecode), so an untouched field is equal."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in SERVER_ADDED}
+    return value
+
+
+def form_values(function: HogFunction) -> dict[str, Any]:
+    """The editable fields as the configuration form shows them before the operator touches
+    anything (an unset text as empty, filters and masking without compiled bytecode): an
+    untouched field gives back exactly this, so `changes_for` leaves it out."""
+    return {
+        "name": function.name,
+        "description": function.description or "",
+        "icon_url": function.icon_url,
+        "hog": function.hog or "",
+        "filters": without_compiled(function.filters) or {},
+        "masking": without_compiled(function.masking),
+        "mappings": function.mappings,
+        "execution_order": function.execution_order,
+    }
+
+
 def changes_for(
     function: HogFunction,
     edited: dict[str, Any],
@@ -315,10 +341,11 @@ def changes_for(
     (PostHog replaces it): every untouched secret that is set is echoed as
     `{"secret": true}`, so PostHog keeps it; secrets never set are left out.
     """
+    shown = form_values(function)
     changes = {
         field: value
         for field, value in edited.items()
-        if field in EDITABLE_FIELDS and value != getattr(function, field)
+        if field in EDITABLE_FIELDS and value != shown[field] and value != getattr(function, field)
     }
     input_values = input_values or {}
     new_secrets = {k: v for k, v in (new_secrets or {}).items() if v}

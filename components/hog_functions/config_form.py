@@ -22,28 +22,22 @@ from services.hog_functions import (
     NAME_LIMIT,
     changed_between,
     changes_for,
+    form_values,
     input_value,
     inputs_payload,
     integration_id,
     secret_is_set,
     secret_keys,
+    without_compiled,
 )
 from services.models import HogFunction
 
 MAX_HOG_BYTES = 100 * 1024
-SERVER_ADDED = ("bytecode", "transpiled", "bytecode_error")
 MASKING = {
     "Every time": None,
     "Once per person per interval": "{person.id}",
     "Once per person and event per interval": "{concat(person.id, event.event)}",
 }
-
-
-def _strip(value: Any) -> Any:
-    """Drop what PostHog adds on save (compiled bytecode), so an untouched field is equal."""
-    if isinstance(value, dict):
-        return {k: v for k, v in value.items() if k not in SERVER_ADDED}
-    return value
 
 
 def _json_field(label: str, value: Any, key: str, errors: dict, field: str, **kw) -> Any:
@@ -104,7 +98,8 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
     values, new_secrets = _inputs(function, prefix, errors, field_error)
 
     st.subheader("Trigger")
-    original_filters = _strip(function.filters) or {}
+    shown = form_values(function)  # what each widget starts at
+    original_filters = shown["filters"]
     filters = _json_field(
         "Filters (JSON: events, actions, properties, filter_test_accounts)",
         original_filters,
@@ -118,7 +113,7 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
         edited["filters"] = filters
     masking = _masking(function, prefix, errors)
     field_error("masking")
-    if masking != _strip(function.masking):
+    if masking != shown["masking"]:
         edited["masking"] = masking
     if function.type in ("destination", "site_destination"):
         mappings = _json_field(
@@ -151,11 +146,6 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
     field_error("hog")
     edited["hog"] = hog
 
-    edited = {
-        k: v
-        for k, v in edited.items()
-        if k in ("filters", "masking", "mappings", "execution_order") or v != getattr(function, k)
-    }
     elsewhere = {f: m for f, m in server_errors.items() if f not in placed}
     changes = changes_for(function, edited, input_values=values, new_secrets=new_secrets)
     _save_controls(client, function, prefix, changes, errors, elsewhere)
@@ -341,8 +331,8 @@ def _configuration(function, changes, values, new_secrets) -> dict:
         "name": function.name,
         "hog": function.hog,
         "inputs_schema": function.inputs_schema or [],
-        "filters": _strip(function.filters),
-        "masking": _strip(function.masking),
+        "filters": without_compiled(function.filters),
+        "masking": without_compiled(function.masking),
         "mappings": function.mappings,
         "inputs": inputs_payload(function, values, new_secrets),
     }
