@@ -284,9 +284,11 @@ def span(start: date | datetime | None, end: date | datetime | None) -> str:
 
 def _why_backfill_refused(error: Exception) -> str:
     if isinstance(error, TooManyBackfills):
+        # PostHog's own detail already says to wait or cancel: the advice is said once
+        why = error.detail or f"{error.hint} Wait for a running backfill to finish, or cancel one."
         return (
-            f"{explain(error)} PostHog counts the running backfills of every export in the "
-            "project; each export's Backfills tab lists and cancels its own."
+            f"{why} PostHog counts the running backfills of every export in the project; each "
+            "export's Backfills tab lists and cancels its own."
         )
     return explain(error)
 

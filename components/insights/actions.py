@@ -71,6 +71,18 @@ def _draft_refused(t: Target, p: dict, error: Exception) -> None:
     _field_error(p["form"], error, EDITABLE, "Not saved")
 
 
+def saved_words(changes: dict) -> str:
+    """What an edit saved, in words (never a raw field name such as `saved`)."""
+    fields = [f for f in ("name", "description", "tags") if f in changes]
+    words = ", ".join(fields[:-1]) + " and " + fields[-1] if len(fields) > 1 else "".join(fields)
+    said = [f"Saved the new {words}."] if fields else []
+    if "saved" in changes:
+        said.append(
+            "It is now a saved insight." if changes["saved"] else "It is no longer a saved insight."
+        )
+    return " ".join(said) or "Saved."
+
+
 EDIT = declare(
     key="insight.edit",
     words="Edit insight",
@@ -80,7 +92,7 @@ EDIT = declare(
         t.id, changes=p["changes"], loaded_updated_at=p["loaded_updated_at"]
     ),
     stale=STALE_SHARED,
-    done=lambda _t, p, _r: f"Saved {', '.join(p['changes'])}.",
+    done=lambda _t, p, _r: saved_words(p["changes"]),
     failed="Not saved",
     changes=lambda t, p: {
         field: {"before": current_values(t.obj)[field], "after": value}

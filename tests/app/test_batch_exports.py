@@ -452,6 +452,7 @@ def test_too_many_running_backfills_is_explained_and_journaled_as_refused(connec
     _button(at, "be_confirm_start_backfill").click().run()
     message = " ".join(e.value for e in at.error)
     assert "already has 1" in message and "Backfills tab" in message
+    assert message.count("Wait for") == 1, message  # the advice is said once
     [entry] = _journal()
     assert (entry.action, entry.outcome) == ("Start backfill", "refused")
 

@@ -214,7 +214,7 @@ def test_deep_link_by_short_id_and_edit_sends_only_what_changed(connect_env, app
     assert stored["name"] == target["name"] + " (renamed)" and stored["saved"] is False
     assert stored["dashboards"] == target["dashboards"]  # membership untouched
     assert at.header[0].value == target["name"] + " (renamed)"
-    assert "Saved name, saved." in _text(at)
+    assert "Saved the new name. It is no longer a saved insight." in _text(at)
     _button(at, "_save").click().run()  # nothing changed now
     assert len(_sent(connect_env, "PATCH")) == 1
     assert "Nothing changed." in _text(at)
