@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from components.hog_functions import actions, diff
+from components.shared import data
 from components.shared.actions import request, write_button
 from components.shared.feedback import show_error
 from components.shared.text import plain
@@ -183,7 +184,7 @@ def _icon_picker(client: PostHogClient, function: HogFunction, prefix: str) -> s
         if not query.strip():
             return function.icon_url
         try:
-            icons = client.hog_functions.icons(query=query)
+            icons = data.icons(client, query.strip())
         except PostHogError as exc:
             show_error(exc)
             return function.icon_url

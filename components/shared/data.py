@@ -180,6 +180,12 @@ def templates(client: PostHogClient, types: tuple[str, ...]) -> list[HogFunction
     return client.hog_function_templates.list(types=types)
 
 
+@cached(ttl=300, max_entries=100, tags=())
+def icons(client: PostHogClient, query: str) -> list[dict]:
+    """PostHog's icon search for the configuration form (re-asked on every rerun otherwise)."""
+    return client.hog_functions.icons(query=query)
+
+
 # --- batch exports ---------------------------------------------------------------------------
 
 
