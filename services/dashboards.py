@@ -84,11 +84,12 @@ def changes_for(dashboard: Dashboard, edited: dict[str, Any]) -> dict[str, Any]:
     """The PATCH body for an edit: only the edited fields that differ from the dashboard
     (never filters or tiles, which PostHog would upsert or ignore)."""
     current = settings_of(dashboard)
-    return {
-        field: value
-        for field, value in edited.items()
-        if field in EDITABLE and (sorted(value) if field == "tags" else value) != current[field]
-    }
+    out = {}
+    for field, value in edited.items():
+        if field not in EDITABLE or (sorted(value) if field == "tags" else value) == current[field]:
+            continue  # an untouched name keeps even edge spaces PostHog stored
+        out[field] = value.strip() if field == "name" else value
+    return out
 
 
 def explain_refusal(error: Exception) -> str:

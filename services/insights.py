@@ -333,6 +333,8 @@ def changes_for(insight: Insight, edited: dict[str, Any]) -> dict[str, Any]:
     for field, value in edited.items():
         if field not in EDITABLE:
             raise ValueError(f"{field!r} is not an editable insight field")
+        if value == now[field]:
+            continue  # untouched, even when PostHog stored edge spaces
         if isinstance(value, str):
             value = value.strip()
         same = set(value) == set(now[field]) if field == "tags" else value == now[field]

@@ -126,12 +126,12 @@ def render_edit(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash
         key=f"{field}_save",
     ):
         edited = {
-            "name": name.strip(),
+            "name": name,
             "description": description,
             "tags": [t.strip() for t in tags if t.strip()],
             "pinned": pinned,
         }
-        if not edited["name"]:
+        if not name.strip():
             st.session_state[f"{key}_errors"] = {"name": "Give the dashboard a name."}
             st.rerun()
         st.session_state.pop(f"{key}_errors", None)
