@@ -603,7 +603,7 @@ class _Handler(BaseHTTPRequestHandler):
                 )
         elif was_enabled and not fn["enabled"]:
             fn["disabled_at"] = now
-        if fn["enabled"] and fn["state"] == 3:
+        if fn["enabled"] and fn["state"] == 3 and not fn["deleted"]:
             fn["state"] = 2  # saving a function the watcher disabled gives it another chance
         fn["updated_at"] = now
         return hf.serialize(fn, emu.templates)
