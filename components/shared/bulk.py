@@ -33,6 +33,7 @@ from components.shared.actions import (
     _rerun_outside_callback,
     blocked_reason,
     forget_stale,
+    journal,
     note_skipped,
     send,
     write_button,
@@ -42,6 +43,7 @@ from components.shared.tables import download_csv, picked_row_actions
 from components.shared.text import plain
 from services import PostHogClient
 from services.errors import UNKNOWN_OUTCOME, PostHogError
+from services.journal import JournalUnavailable
 
 PREVIEW = "bulk_preview"
 RUN = "bulk_run"
@@ -344,15 +346,49 @@ def run(client: PostHogClient) -> None:
         return
     with st.container(border=True, key="bulk_run"):
         st.markdown(f"**{plain(batch.title)}**")
+        if batch.phase != "finished":
+            _catch_up(batch)
         if batch.phase == "running" and not batch.stop_asked:
             _send_all(client, batch)
         if batch.phase != "finished":  # Stop was pressed: the rest is not sent
             batch.phase = "stopped"
             # each item noted and recorded in turn, so a rerun here resumes, never repeats
             for item in batch.items[len(batch.results) :]:
-                outcome = _note(client, batch, item, "Stopped before it was sent")
+                outcome = _note(client, batch, item, STOPPED)
                 batch.results.append(_result(item, "stopped", outcome))
         _results(batch)
+
+
+STOPPED = "Stopped before it was sent"
+CUT_OFF = (
+    "The run was interrupted while this was being sent: PostHog may or may not have applied "
+    "it. Reload to check."
+)
+
+
+def _catch_up(batch: _Run) -> None:
+    """Where a run was interrupted after an item's journal entry was begun but before its
+    result was kept here, the journal says how it went: the item is never sent or noted
+    twice."""
+    if len(batch.results) >= len(batch.items):
+        return
+    try:
+        entries = journal().entries(batch_id=batch.batch_id, limit=len(batch.items) + 1)
+    except JournalUnavailable:
+        return
+    by_object = {e.object_id: e for e in reversed(entries)}  # the newest wins
+    while len(batch.results) < len(batch.items):
+        item = batch.items[len(batch.results)]
+        entry = by_object.get(None if item.target.id is None else str(item.target.id))
+        if entry is None:
+            return
+        status = {"pending": "unknown", "skipped": "skipped"}.get(entry.outcome, entry.outcome)
+        if entry.outcome == "skipped" and entry.reason == STOPPED:
+            status = "stopped"
+        reason = CUT_OFF if entry.outcome == "pending" else entry.reason
+        batch.results.append(
+            _result(item, status, Outcome(status, entry_id=entry.id, reason=reason))
+        )
 
 
 def _send_all(client: PostHogClient, batch: _Run) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from services.journal import Journal
+from services.journal import Entry, Journal
 
 LIST = """
 from components.hog_functions import function_list
@@ -170,3 +170,46 @@ def test_bulk_enable_stops_at_posthogs_cap_of_20_enabled_transformations(connect
     ).run()
     error = next(e.value for e in at.error if "Maximum of 20" in e.value)
     assert "type:" not in error and error.startswith("Could not enable function")
+
+
+def test_a_run_cut_off_after_an_items_write_takes_its_outcome_from_the_journal(
+    connect_env, run_script
+):
+    """Streamlit may stop a run between an item's journal record and the run keeping its
+    result: the next run must not note that item again, nor send it twice."""
+    from components.hog_functions import actions
+    from components.shared import bulk
+    from services.models import HogFunction
+
+    first, second = (
+        HogFunction.model_validate(f)
+        for f in _live(connect_env, type="destination", enabled=True)[:2]
+    )
+    items = [bulk.Item(actions.DISABLE.key, actions.target(f)) for f in (first, second)]
+    batch = bulk._Run("b" * 32, "Disable function: 2 selected", items, stop_asked=True)
+    book = _journal()
+    done = book.begin(
+        Entry(
+            user="local",
+            host=connect_env.url,
+            project_id="1",
+            action="Disable function",
+            action_key=actions.DISABLE.key,
+            resource="hog_function",
+            object_id=first.id,
+            object_name=first.name,
+            batch_id=batch.batch_id,
+        )
+    )
+    book.complete(done, outcome="done")  # the write and its record happened; the run was cut off
+    before = len(connect_env.requests)
+    at = run_script("", **{bulk.RUN: batch})
+    assert not at.exception
+    results = _table(at, "Journal entry")
+    assert list(results["Outcome"]) == ["done", "not sent (stopped)"]
+    assert results["Journal entry"].iloc[0] == f"#{done}"
+    entries = book.entries(batch_id=batch.batch_id)
+    assert sorted((e.object_id, e.outcome) for e in entries) == sorted(
+        [(first.id, "done"), (second.id, "skipped")]
+    )
+    assert [r for r in connect_env.requests[before:] if r.method != "GET"] == []
