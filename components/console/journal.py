@@ -171,10 +171,14 @@ def _changes_text(changes: dict) -> str:
     parts = []
     for field, change in (changes or {}).items():
         if isinstance(change, dict) and set(change) == {"before", "after"}:
-            parts.append(f"{field}: {change['before']} → {change['after']}")
+            parts.append(f"{field}: {_value(change['before'])} → {_value(change['after'])}")
         else:
             parts.append(f"{field}: {change}")
     return "; ".join(parts)
+
+
+def _value(value) -> str:
+    return "unset" if value is None else str(value)
 
 
 def undo_of(entry: Entry) -> str | None:

@@ -201,7 +201,7 @@ def _icon_picker(client: PostHogClient, function: HogFunction, prefix: str) -> s
         if chosen is None:
             return function.icon_url
         try:
-            content, _ = client.hog_functions.icon(icon_id=chosen["id"])
+            content, _ = data.icon(client, chosen["id"])
             st.image(content, width=32, caption="Preview")
         except PostHogError as exc:
             show_error(exc)

@@ -36,7 +36,6 @@ from services.models import (
     HistoricalExport,
     HistoricalExportDetail,
     HogFunction,
-    HogFunctionTemplate,
     LogPage,
     MetricsSeries,
     PluginConfig,
@@ -44,6 +43,7 @@ from services.models import (
     TestStep,
 )
 from services.query import FleetDaily, FleetTotals, fallback_reason, one_by_one
+from services.templates import Templates
 
 _BY_FINGERPRINT = {PostHogClient: lambda client: client.fingerprint}
 
@@ -176,7 +176,7 @@ def logs(
 
 
 @cached(ttl=3600, max_entries=20, tags=())
-def templates(client: PostHogClient, types: tuple[str, ...]) -> list[HogFunctionTemplate]:
+def templates(client: PostHogClient, types: tuple[str, ...]) -> Templates:
     return client.hog_function_templates.list(types=types)
 
 
@@ -184,6 +184,12 @@ def templates(client: PostHogClient, types: tuple[str, ...]) -> list[HogFunction
 def icons(client: PostHogClient, query: str) -> list[dict]:
     """PostHog's icon search for the configuration form (re-asked on every rerun otherwise)."""
     return client.hog_functions.icons(query=query)
+
+
+@cached(ttl=3600, max_entries=100, tags=())
+def icon(client: PostHogClient, icon_id: str) -> tuple[bytes, str]:
+    """One icon's image, for the picked icon's preview."""
+    return client.hog_functions.icon(icon_id=icon_id)
 
 
 # --- batch exports ---------------------------------------------------------------------------

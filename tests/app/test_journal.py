@@ -376,3 +376,17 @@ def test_the_page_says_when_it_shows_only_the_newest_entries(connect_env, run_sc
     page.multiselect(key="journal_user").set_value(["ana"]).run()
     assert len(_table(page)) == 2
     assert "newest" not in " ".join(c.value for c in page.caption)
+
+
+def test_an_unset_value_reads_as_unset_not_none(connect_env, run_script):
+    _record(
+        connect_env.url,
+        "done",
+        action="Save transformation order",
+        action_key="hog_function.rearrange",
+        object_name="Transformation order",
+        changes={"GeoIP: execution order": {"before": None, "after": 1}},
+    )
+    page = run_script(JOURNAL)
+    (changes,) = page.dataframe[0].value["Changes"]
+    assert changes == "GeoIP: execution order: unset → 1"
