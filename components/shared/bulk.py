@@ -6,9 +6,10 @@ confirm as a whole. The batch then runs item by item in `run`, drawn above the p
 goes through the same checks, journal and write as a single action (`actions.send`), all of a
 batch's entries sharing one batch id. The run ends in a per-item result table with its CSV.
 
-An item is sent with no element drawn between its journal entry and its write's outcome, and
-Streamlit stops a script (Stop, a closed tab) only when it draws. So a stopped run leaves every
-item either done and journaled, or not sent.
+Streamlit stops a script (Stop, a closed tab) only where it draws or reads session state, and
+an item's journal entry, write and record have neither between them. So a stopped run leaves
+every item either sent and journaled, or not sent; a run cut off anyway takes the item's
+outcome from the journal (`_catch_up`) rather than sending or noting it again.
 
 app.py calls `run(client)` before the page and `ask(client)` after it.
 """
