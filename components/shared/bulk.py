@@ -48,6 +48,7 @@ from services.journal import JournalUnavailable
 
 PREVIEW = "bulk_preview"
 RUN = "bulk_run"
+PREVIEW_WIDGETS = ("bulk_preview_items", "bulk_preview_count")
 
 RESULT_WORDS = {
     "done": "done",
@@ -155,6 +156,8 @@ def offer_items(
 ) -> None:
     """Open the preview of items already planned (say, the undo of a journal batch)."""
     st.session_state.pop(PENDING, None)  # one question at a time
+    for widget in PREVIEW_WIDGETS:  # a new preview starts with every item ticked, nothing typed
+        st.session_state.pop(widget, None)
     st.session_state[PREVIEW] = _Preview(title, items, options, typed_count)
     _rerun_outside_callback()
 

@@ -82,6 +82,11 @@ def test_bulk_delete_asks_for_the_count_and_a_trimmed_item_is_left_alone(connect
     assert at.button(key="bulk_preview_confirm").disabled
     at.text_input(key="bulk_preview_count").input(str(len(matching))).run()
     assert not at.button(key="bulk_preview_confirm").disabled
+    at.button(key="bulk_preview_cancel").click().run()  # a new preview asks again
+    at.button(key="hf_list_bulk_delete_Delete").click().run()
+    assert at.text_input(key="bulk_preview_count").value == ""
+    assert at.button(key="bulk_preview_confirm").disabled
+    at.text_input(key="bulk_preview_count").input(str(len(matching))).run()
     at.button(key="bulk_preview_confirm").click().run()
     assert not _live(connect_env, type="transformation")
     assert {e.outcome for e in _journal().entries()} == {"done"}
