@@ -126,14 +126,20 @@ def _will_resume(t: Target, _params: dict, _result: Any) -> str:
     return f"Paused → running from the next interval{gap}"
 
 
+def _backfills(t: Target, params: dict) -> bool:
+    """Whether resuming `t` also backfills: when asked, and (in a bulk resume, where the
+    option covers every export) only an export that missed something."""
+    return bool(params.get("backfill")) and (t.obj is None or missed_while_paused(t.obj) > 0)
+
+
 def _resumed(target: Target, params: dict, _result: Any) -> str:
-    also = " A backfill of the missed intervals started." if params.get("backfill") else ""
+    also = " A backfill of the missed intervals started." if _backfills(target, params) else ""
     return f"Resumed {target.name}.{also}"
 
 
-def _resume_changes(_target: Target, params: dict) -> dict:
+def _resume_changes(target: Target, params: dict) -> dict:
     changes: dict[str, Any] = {"paused": {"before": True, "after": False}}
-    if params.get("backfill"):
+    if _backfills(target, params):
         changes["backfill_missed_intervals"] = {"before": None, "after": True}
     return changes
 
@@ -167,7 +173,7 @@ RESUME = declare(
     words="Resume export",
     resource="batch_export",
     role=Role.OPERATOR,
-    call=lambda client, t, p: client.batch_exports.unpause(t.id, backfill=p.get("backfill", False)),
+    call=lambda client, t, p: client.batch_exports.unpause(t.id, backfill=_backfills(t, p)),
     stale=EXPORTS_AND_RUNS,
     done=_resumed,
     confirm=Confirm(
