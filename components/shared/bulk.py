@@ -183,7 +183,7 @@ def selection_bar(
             use_all = cols[0].checkbox(
                 f"Select all {len(matching)} matching the filters", key=f"{key}_bulk_all"
             )
-        targets = list(matching) if use_all else selected
+        targets = matching if use_all else selected  # a lazy `matching` loads on a click
         cols[0].caption(f"{len(targets)} {noun} selected for a bulk action")
         for col, choice in zip(cols[1:], choices, strict=True):
             if write_button(
@@ -191,13 +191,13 @@ def selection_bar(
                 choice.action,
                 key=f"{key}_bulk_{choice.action.split('.')[-1]}_{choice.label}",
                 where=col,
-                disabled=not targets,
+                disabled=not len(targets),
                 help=f"Preview {choice.label.lower()} of the {noun} selected before anything "
                 "is sent.",
                 icon=choice.icon,
                 width="stretch",
             ):
-                offer(client, choice.action, targets, options=choice.options, **choice.params)
+                offer(client, choice.action, list(targets), options=choice.options, **choice.params)
 
 
 @dataclass(frozen=True)
