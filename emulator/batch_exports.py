@@ -580,7 +580,8 @@ def _seeded_runs(rng, export: dict, now: datetime) -> list[dict]:
             status = "FailedRetryable"
         if index == 0 and profile in ("healthy", "degraded") and not export["paused"]:
             status = "Running"
-        created = end + timedelta(seconds=rng.randint(5, 90))
+        # never in the future: a run seeded just after the hour must still be listed
+        created = min(end + timedelta(seconds=rng.randint(5, 90)), now)
         records = 0 if failed else rng.randint(200, 40_000) * max(1, step // timedelta(hours=1))
         runs.append(
             {

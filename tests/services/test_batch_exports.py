@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from emulator import batch_exports as emulated
 from emulator.batch_exports import stored_export
 from services import errors as e
 from services.batch_exports import (
@@ -285,6 +287,16 @@ def test_retry_and_cancel_runs(client):
     assert client.batch_exports.runs(export.id)[0].status == "Cancelled"
     backfill_id = client.batch_exports.retry_run(export.id, done.id)
     assert _backfill(client, export.id, backfill_id).progress.total_runs == 1
+
+
+def test_runs_seeded_just_after_the_hour_are_not_in_the_future():
+    # CI once seeded at hh:00:30: the running run's start fell after "now", so no list showed it
+    now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
+    rng = random.Random(1)
+    export = emulated._seeded_export(rng, now, 1, *emulated._SEED[0][1])
+    runs = emulated._seeded_runs(rng, export, now)
+    assert runs[0]["status"] == "Running" and runs[0]["data_interval_end"] == now
+    assert max(r["created_at"] for r in runs) <= now
 
 
 def test_backfill_rules_before_sending():
