@@ -17,6 +17,7 @@ from services.hog_functions import HogFunctions
 from services.insights import Insights
 from services.projects import Projects, Users
 from services.query import Query
+from services.ratelimit import paused_for
 from services.templates import HogFunctionTemplates
 from services.transport import Transport
 
@@ -77,6 +78,10 @@ class PostHogClient:
             self.insights = Insights(self.transport, base)
             self.dashboards = Dashboards(self.transport, base)
             self.query = Query(self.transport, base)
+
+    def rate_limit_pause(self) -> float:
+        """Seconds left of the wait PostHog asked for with its last 429 on this key."""
+        return paused_for(self.transport.key_fingerprint)
 
     @property
     def fingerprint(self) -> str:

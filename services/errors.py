@@ -56,6 +56,41 @@ class InvalidId(PostHogError):
 # --- transport-level failures (no usable HTTP answer) -----------------------------------
 
 
+class CircuitOpen(PostHogError):
+    """Reads failed `failures` times in a row: the console stops asking for a while. Nothing
+    was sent."""
+
+    hint = "PostHog keeps failing, so the console stopped asking it for a while."
+
+    def __init__(
+        self,
+        *,
+        failures: int,
+        retry_in: float,
+        cause: Exception | None = None,
+        method: str = "",
+        path: str = "",
+    ):
+        self.failures = failures
+        self.retry_in = retry_in
+        self.cause = cause  # the last failure: what the operator needs to know first
+        wait = f"{retry_in:.0f} s" if retry_in >= 1 else "a moment"
+        self.stop = (
+            f"PostHog failed {failures} requests in a row, so the console stopped asking it "
+            f"for now: try again in {wait}."
+        )
+        words = f"{cause} {self.stop}" if cause is not None else self.stop
+        super().__init__(words, method=method, path=path)
+
+
+class NotLoaded(PostHogError):
+    """A read of a fan-out that had not answered when its deadline passed."""
+
+    def __init__(self, *, deadline: float):
+        self.deadline = deadline
+        super().__init__(f"Not loaded within {deadline:g} s.")
+
+
 class ConnectionFailed(PostHogError):
     hint = "Could not reach PostHog. Check the host address and your network, then retry."
 
@@ -215,9 +250,19 @@ class RateLimited(APIStatusError):
     def wait_seconds(self) -> float | None:
         return parse_wait_seconds(self.detail)
 
+    @classmethod
+    def still_waiting(cls, seconds: float, *, method: str, path: str) -> RateLimited:
+        """PostHog's earlier 429 on this key still holds for `seconds`: not sent."""
+        detail = f"Request was throttled. Expected available in {max(1, round(seconds))} seconds."
+        return cls(429, {"detail": detail}, method=method, path=path)
+
     def _message(self) -> str:
-        wait = f" Try again in {self.wait_seconds:.0f} seconds." if self.wait_seconds else ""
-        return f"PostHog is rate limiting this API key.{wait}"
+        if self.wait_seconds:
+            return (
+                f"PostHog asked us to wait {self.wait_seconds:.0f} s: it is rate limiting this "
+                "API key. Nothing more is sent until then."
+            )
+        return "PostHog is rate limiting this API key. Try again in a minute."
 
 
 class TooManyBackfills(APIStatusError):

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from services import errors
-from services.concurrency import DEFAULT_WORKERS, fetch_concurrently
+from services.concurrency import DEADLINE, DEFAULT_WORKERS, fetch_concurrently
 from services.hog_functions import HogFunctions
 from services.models import PostHogModel
 from services.transport import Transport
@@ -234,9 +234,11 @@ class Query:
         days: int = 7,
         on_progress: Callable[[int, int], None] | None = None,
         max_workers: int = DEFAULT_WORKERS,
+        deadline: float | None = DEADLINE,
     ) -> dict[str, dict[str, int] | Exception]:
         """The fallback: one `/metrics/totals/?breakdown_by=name` per function, concurrently
-        and within the key's rate limit; a failure is returned in place of its totals."""
+        and within the key's rate limit; a failure (or `NotLoaded` past `deadline` seconds)
+        is returned in place of its totals."""
         _window(days)
         hog_functions = HogFunctions(self._t, self._base)
 
@@ -244,7 +246,7 @@ class Query:
             return hog_functions.metrics_totals(function_id, after=f"-{days}d", breakdown_by="name")
 
         return fetch_concurrently(
-            function_ids, read, max_workers=max_workers, on_progress=on_progress
+            function_ids, read, max_workers=max_workers, on_progress=on_progress, deadline=deadline
         )
 
     def fleet_totals(

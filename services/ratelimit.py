@@ -59,6 +59,11 @@ class RateLimiter:
             self._sleep(wait)
             waited += wait
 
+    def paused_for(self) -> float:
+        """Seconds left of PostHog's last 429 pause (0 when none)."""
+        with self._lock:
+            return max(0.0, self._paused_until - self._clock())
+
     def pause(self, seconds: float) -> None:
         """PostHog said 429: hold every request on this key for `seconds`."""
         with self._lock:
@@ -81,3 +86,10 @@ def limiter_for(fingerprint: str, bucket: str) -> RateLimiter:
 
 def bucket_for(path: str) -> str:
     return "insights" if "/insights" in path else "default"
+
+
+def paused_for(fingerprint: str) -> float:
+    """Seconds left of PostHog's 429 pause on one key, across its buckets (0 when none)."""
+    with _registry_lock:
+        limiters = [lim for (fp, _), lim in _registry.items() if fp == fingerprint]
+    return max((lim.paused_for() for lim in limiters), default=0.0)

@@ -1,8 +1,13 @@
 """HTTP to PostHog: auth, timeouts, retries, rate limiting, typed errors and pagination.
 
 Retries: reads are retried with backoff on connection errors, 502/503/504 and 429. Writes are
-retried only on 429 (PostHog throttles before processing, so nothing was applied); never on a
-timeout, a dropped connection or a 5xx, where the outcome is unknown.
+retried only on a 429 naming a wait of a few seconds (PostHog throttles before processing, so
+nothing was applied); a longer wait is shown to the operator at once. Never on a timeout, a
+dropped connection or a 5xx, where the outcome is unknown.
+
+Persistent faults fail fast: reads go through the connection's circuit breaker
+(`services.breaker`), and while PostHog's 429 pause on the key is longer than
+`max_rate_limit_wait` a request fails at once, unsent, naming the wait.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from urllib.parse import urlsplit
 import requests
 
 from services import errors
+from services.breaker import breaker_for, host_failed
 from services.ratelimit import bucket_for, limiter_for
 
 RETRYABLE_READ_STATUSES = {502, 503, 504, 429}
+# the longest 429 wait a write sits through before retrying; a longer one is shown at once
+WRITE_WAIT = 3.0
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -105,25 +113,43 @@ class Transport:
         url = self._url(path)
         clean_params = _clean_params(params)
         limiter = limiter_for(self.key_fingerprint, bucket_for(path))
+        breaker = breaker_for(self.key_fingerprint)
         attempt = 0
         result: Response | None = None
         try:
             while True:
+                if not is_write:
+                    breaker.check(method=method, path=path)
+                longest_wait = WRITE_WAIT if is_write else self.max_rate_limit_wait
+                paused = limiter.paused_for()
+                if paused > longest_wait:
+                    raise errors.RateLimited.still_waiting(paused, method=method, path=path)
                 limiter.acquire()
                 try:
                     result = self._send(method, url, path, clean_params, json_body, expect_json)
+                    breaker.succeeded()
                     return result
                 except errors.RateLimited as exc:
+                    breaker.succeeded()  # PostHog answered: the host is up
                     wait = exc.wait_seconds if exc.wait_seconds is not None else 60.0
                     limiter.pause(wait)
-                    if attempt >= self.max_retries or wait > self.max_rate_limit_wait:
+                    if attempt >= self.max_retries or wait > longest_wait:
                         raise
                     self._sleep(wait)
-                except (errors.ConnectionFailed, errors.ServerError) as exc:
-                    retryable = not is_write and (
-                        isinstance(exc, errors.ConnectionFailed)
-                        or exc.status in RETRYABLE_READ_STATUSES
-                    )
+                except errors.APIStatusError as exc:
+                    if not host_failed(exc):
+                        breaker.succeeded()  # a refusal: the host is up
+                        raise
+                    if not is_write:
+                        breaker.failed(exc)
+                    retryable = not is_write and exc.status in RETRYABLE_READ_STATUSES
+                    if not retryable or attempt >= self.max_retries:
+                        raise
+                    self._sleep(self.backoff * (2**attempt) * (1 + random.random() / 4))
+                except (errors.ConnectionFailed, errors.RequestTimedOut) as exc:
+                    if not is_write:
+                        breaker.failed(exc)
+                    retryable = not is_write and isinstance(exc, errors.ConnectionFailed)
                     if not retryable or attempt >= self.max_retries:
                         raise
                     self._sleep(self.backoff * (2**attempt) * (1 + random.random() / 4))

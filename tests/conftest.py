@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 
 from emulator import Emulator
-from services import PostHogClient
+from services import PostHogClient, breaker, ratelimit
+
+
+@pytest.fixture(autouse=True)
+def fresh_connections():
+    """Breakers and rate limiters are process-wide per host + key: a later test's emulator
+    may get an earlier one's port, and must not inherit its open breaker or 429 pause."""
+    yield
+    breaker._registry.clear()
+    ratelimit._registry.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ previewed first (components.shared.bulk)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +17,7 @@ from components.insights import actions as insight_actions
 from components.insights.insight_list import type_label
 from components.shared import bulk, data
 from components.shared.actions import Target, write_button
-from components.shared.feedback import show_error
+from components.shared.feedback import offer_retry, show_error
 from components.shared.tables import download_csv, pick_positions
 from services import PostHogClient
 from services.dashboards import SharedItem
@@ -133,7 +134,7 @@ def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:
 
     try:
         with st.spinner("Loading dashboards and insights…"):
-            items = data.shared_publicly(client, progress)
+            audit = data.shared_publicly(client, progress)
     except PermissionDenied as exc:
         show_refusal(exc, "insight", "read")
         return
@@ -142,7 +143,13 @@ def render_shared(client: PostHogClient, *, key: str = "audit_shared") -> None:
         return
     finally:
         bar.empty()
-    items = shared_order(items)
+    offer_retry(
+        audit.unchecked,
+        noun="dashboards' and insights' sharing",
+        retry=partial(data.retry_missing, client, "shared_publicly"),
+        key=f"{key}_missing",
+    )
+    items = shared_order(audit.items)
     dashboards = sum(1 for i in items if i.kind == "dashboard")
     rows = _table(
         shared_frame(items),

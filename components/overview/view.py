@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,7 @@ from components.overview.cards import Card
 from components.overview.cards import render as render_cards
 from components.overview.cards import to_frame as cards_frame
 from components.shared import data
+from components.shared.feedback import offer_retry
 from components.shared.tables import download_csv
 from components.shared.text import plain
 from services import PostHogClient
@@ -149,8 +151,12 @@ def _cards(s: Sources, limits: Thresholds, now: datetime) -> list[Card]:
     return cards
 
 
+def _failed(value: object) -> bool:
+    return isinstance(value, Exception)
+
+
 def _read_ok(values: dict) -> list:
-    return [v for v in values.values() if not isinstance(v, Exception)]
+    return [v for v in values.values() if not _failed(v)]
 
 
 def _read(s: Sources, name: str, read) -> None:
@@ -182,7 +188,7 @@ def render(client: PostHogClient, *, key: str = "ov") -> None:
     _read(s, "functions", lambda: data.hog_functions(client))
     if s.ready("totals"):
         with notices:
-            explain_source(s.values["totals"])
+            explain_source(client, s.values["totals"], key=key)
     redraw()
     _read(s, "exports", lambda: data.batch_exports(client))
     if s.ready("exports"):
@@ -195,8 +201,13 @@ def render(client: PostHogClient, *, key: str = "ov") -> None:
             s.values["export_backfills"] = {
                 i: h.backfills for i, h in health.items() if i not in failed
             }
-            if failed:
-                s.errors["some exports"] = next(iter(failed.values()))
+            with notices:
+                offer_retry(
+                    failed,
+                    noun="batch exports' runs",
+                    retry=partial(data.retry_missing, client, "exports_health"),
+                    key=f"{key}_exports_missing",
+                )
     redraw()
     _read(s, "plugins", lambda: data.plugin_configs(client))
     if s.ready("plugins"):
@@ -207,6 +218,13 @@ def render(client: PostHogClient, *, key: str = "ov") -> None:
                 lambda: data.plugins_health(
                     client, s.values["plugins"], date_from=f"-{2 * limits.days}d"
                 ),
+            )
+        with notices:
+            offer_retry(
+                {i: m for i, m in s.values.get("plugins_health", {}).items() if _failed(m)},
+                noun="legacy plugins' metrics",
+                retry=partial(data.retry_missing, client, "plugins_health"),
+                key=f"{key}_plugins_missing",
             )
     redraw()
     one_by_one = s.ready("totals") and s.values["totals"].source == "per_function"
@@ -241,7 +259,6 @@ _SOURCE_WORDS = {
     "totals": "delivery totals",
     "exports": "batch exports",
     "exports_health": "batch export runs",
-    "some exports": "some batch exports' runs",
     "plugins": "legacy plugins",
     "plugins_health": "legacy plugin metrics",
 }

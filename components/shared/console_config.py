@@ -1,4 +1,5 @@
-"""The console's own settings: where the journal is kept and whether writes are forbidden.
+"""The console's own settings: where the journal is kept, whether writes are forbidden, and
+how long a page waits for a fan-out of reads.
 
 Each comes from the environment first, then `.streamlit/secrets.toml`.
 """
@@ -48,3 +49,20 @@ AUDIT_MODE = "audit_mode"  # this browser session's own switch, in the sidebar
 def audit_mode_on() -> bool:
     """Nothing can be changed: forced by the deployment, or chosen for this session."""
     return read_only_forced() or bool(st.session_state.get(AUDIT_MODE, False))
+
+
+DEFAULT_FAN_OUT_DEADLINE = 30.0
+
+
+def fan_out_deadline() -> float:
+    """Seconds a page waits for one read per item (the per-function totals fallback, export
+    runs, the sharing audit) before marking the rest "not loaded":
+    `POSTHOG_CONSOLE_FANOUT_DEADLINE` or `[console] fanout_deadline`, 30 by default."""
+    value = os.environ.get("POSTHOG_CONSOLE_FANOUT_DEADLINE") or _secret(
+        "console", "fanout_deadline"
+    )
+    try:
+        seconds = float(value) if value not in (None, "") else DEFAULT_FAN_OUT_DEADLINE
+    except (TypeError, ValueError):
+        return DEFAULT_FAN_OUT_DEADLINE
+    return seconds if seconds > 0 else DEFAULT_FAN_OUT_DEADLINE

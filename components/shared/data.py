@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from components.shared.console_config import fan_out_deadline
 from services import PostHogClient, fetch_concurrently
 from services.analytics_models import (
     ActivityPage,
@@ -24,7 +25,7 @@ from services.analytics_models import (
     InsightPage,
     SharingConfiguration,
 )
-from services.dashboards import SharedItem
+from services.dashboards import SharingAudit
 from services.dashboards import shared_publicly as find_shared_publicly
 from services.errors import PostHogError
 from services.models import (
@@ -365,30 +366,47 @@ def _analytics_service(client: PostHogClient, kind: str):
 
 
 @st.cache_resource
-def _shared_store() -> dict[str, tuple[float, list[SharedItem]]]:
+def _shared_store() -> dict[str, tuple[float, SharingAudit]]:
     return {}
 
 
 def shared_publicly(
     client: PostHogClient, on_progress: Callable[[int, int], None] | None = None
-) -> list[SharedItem]:
+) -> SharingAudit:
     """Dashboards and insights with public sharing on, kept a minute per connection. One
     sharing read per insight, done concurrently with `on_progress(done, total)`; a plain
     store rather than `st.cache_data`, which cannot replay a progress bar drawn outside it.
     A missing `sharing_configuration:read` scope is raised."""
     kept = _shared_store().get(client.fingerprint)
-    if kept and time.monotonic() - kept[0] < 60:
+    again = client.fingerprint in _shared_again()
+    _shared_again().discard(client.fingerprint)
+    if kept and not again and time.monotonic() - kept[0] < 60:
         return kept[1]
-    items = find_shared_publicly(
-        client.insights,
-        client.dashboards,
-        insights=all_insights(client),
-        dashboards=dashboards(client),
-        host=client.host,
-        on_progress=on_progress,
-    )
-    _shared_store()[client.fingerprint] = (time.monotonic(), items)
-    return items
+
+    def audit(only=None) -> SharingAudit:
+        return find_shared_publicly(
+            client.insights,
+            client.dashboards,
+            insights=all_insights(client),
+            dashboards=dashboards(client),
+            host=client.host,
+            only=only,
+            on_progress=on_progress,
+            deadline=fan_out_deadline(),
+        )
+
+    if kept and again:
+        value = kept[1].with_rechecked(audit(only=list(kept[1].unchecked)))
+    else:
+        value = audit()
+    _shared_store()[client.fingerprint] = (time.monotonic(), value)
+    return value
+
+
+@st.cache_resource
+def _shared_again() -> set[str]:
+    """Connections whose sharing audit reads only its unchecked items next time."""
+    return set()
 
 
 @on_forget("sharing")
@@ -402,7 +420,7 @@ def _forget_shared_publicly_item(client: PostHogClient, object_id: object) -> No
     kept = _shared_store().get(client.fingerprint)
     if kept and isinstance(object_id, tuple):
         kind, item_id = object_id
-        if not any(i.kind == kind and str(i.id) == str(item_id) for i in kept[1]):
+        if not any(i.kind == kind and str(i.id) == str(item_id) for i in kept[1].items):
             return
     _shared_store().pop(client.fingerprint, None)
 
@@ -419,17 +437,35 @@ class _Kept:
         self._lock = threading.Lock()
         self._reading: dict[tuple, threading.Lock] = {}
         self._values: dict[tuple, tuple[float, object]] = {}
+        self._again: set[tuple] = set()
 
-    def get(self, key: tuple, ttl: float, read: Callable[[], object]) -> object:
+    def get(
+        self,
+        key: tuple,
+        ttl: float,
+        read: Callable[[], object],
+        again: Callable[[object], object] | None = None,
+    ) -> object:
+        """The kept value, or `read()`. After `retry`, `again(kept)` reads only what the kept
+        value lacks (its failed items) instead."""
         with self._lock:
             reading = self._reading.setdefault(key, threading.Lock())
         with reading:  # a second session waits for the first one's answer
             kept = self._values.get(key)
-            if kept and time.monotonic() - kept[0] < ttl:
+            retry = key in self._again
+            self._again.discard(key)
+            if kept and retry and again is not None:
+                value = again(kept[1])
+            elif kept and time.monotonic() - kept[0] < ttl:
                 return kept[1]
-            value = read()
+            else:
+                value = read()
             self._values[key] = (time.monotonic(), value)
             return value
+
+    def retry(self, fingerprint: str, name: str) -> None:
+        with self._lock:
+            self._again.update(k for k in self._values if k[:2] == (fingerprint, name))
 
     def drop(self, fingerprint: str, name: str) -> None:
         with self._lock:
@@ -442,14 +478,17 @@ def _kept() -> _Kept:
     return _Kept()
 
 
-def _progress_bar(what: str) -> Callable[[int, int], None]:
+def _progress_bar(client: PostHogClient, what: str) -> Callable[[int, int], None]:
+    """A progress bar for a fan-out that also says when PostHog has asked us to wait."""
     bar = st.empty()
 
     def show(done: int, total: int) -> None:
         if done >= total:
             bar.empty()
-        else:
-            bar.progress(done / total, text=f"{what}… {done}/{total}")
+            return
+        paused = client.rate_limit_pause()
+        wait = f" PostHog asked us to wait {paused:.0f} s." if paused >= 1 else ""
+        bar.progress(done / total, text=f"{what}… {done}/{total}.{wait}")
 
     return show
 
@@ -461,6 +500,14 @@ def fleet_totals(client: PostHogClient, *, days: int = 7) -> FleetTotals:
     `query:read`) or fails, the listed functions' totals are read one by one, concurrently
     with a progress bar; `reason` then says why."""
 
+    def per_function(ids: list[str]) -> dict:
+        return client.query.per_function_totals(
+            ids,
+            days=days,
+            on_progress=_progress_bar(client, f"Reading {days}-day totals per function"),
+            deadline=fan_out_deadline(),
+        )
+
     def read() -> FleetTotals:
         with ThreadPoolExecutor(max_workers=1) as pool:  # services only: no Streamlit in it
             asked = pool.submit(client.query.fleet_totals, days=days, previous=True)
@@ -469,12 +516,42 @@ def fleet_totals(client: PostHogClient, *, days: int = 7) -> FleetTotals:
                 return asked.result()
             except PostHogError as exc:
                 reason = fallback_reason(exc)
-        results = client.query.per_function_totals(
-            ids, days=days, on_progress=_progress_bar(f"Reading {days}-day totals per function")
-        )
-        return one_by_one(results, reason=reason)
+        return one_by_one(per_function(ids), reason=reason)
 
-    return _kept().get((client.fingerprint, "fleet_totals", days), 120, read)
+    def again(kept: FleetTotals) -> FleetTotals:
+        if not kept.failed:
+            return kept
+        return one_by_one(
+            {**kept.totals, **per_function(list(kept.failed))}, reason=kept.reason or ""
+        )
+
+    return _kept().get((client.fingerprint, "fleet_totals", days), 120, read, again)
+
+
+def retry_missing(client: PostHogClient, name: str) -> None:
+    """ "Retry the missing ones": the next read of fan-out `name` ("fleet_totals",
+    "exports_health", "plugins_health", "shared_publicly") asks again only for the items that
+    failed or were not loaded, keeping what arrived."""
+    if name == "shared_publicly":
+        _shared_again().add(client.fingerprint)
+    else:
+        _kept().retry(client.fingerprint, name)
+
+
+def _fan_out(client: PostHogClient, name: str, key: tuple, ttl: float, ids: list, one, what: str):
+    """`one(id)` for every id concurrently, kept `ttl` seconds per connection; failures are
+    kept too (a rerun does not send a failing fan-out again) until `retry_missing`."""
+
+    def read_only(wanted: list) -> dict:
+        return fetch_concurrently(
+            wanted, one, on_progress=_progress_bar(client, what), deadline=fan_out_deadline()
+        )
+
+    def again(kept: dict) -> dict:
+        failed = [i for i, v in kept.items() if isinstance(v, Exception)]
+        return {**kept, **read_only(failed)} if failed else kept
+
+    return _kept().get((client.fingerprint, name, *key), ttl, lambda: read_only(ids), again)
 
 
 def fleet_daily(client: PostHogClient, *, days: int = 7) -> FleetDaily:
@@ -499,7 +576,7 @@ def exports_health(
 ) -> dict[str, ExportHealth | Exception]:
     """The newest runs and the backfills of every export, read concurrently within the key's
     rate limit with a progress bar, kept 30 seconds per connection. A failure is returned in
-    place of its export's health and not kept."""
+    place of its export's health (see `retry_missing`)."""
 
     def one(export_id: str) -> ExportHealth:
         return ExportHealth(
@@ -507,18 +584,9 @@ def exports_health(
             backfills=client.batch_exports.backfills(export_id),
         )
 
-    def read() -> dict:
-        return fetch_concurrently(
-            [x.id for x in exports],
-            one,
-            on_progress=_progress_bar("Reading the latest runs of each batch export"),
-        )
-
-    key = (client.fingerprint, "exports_health", tuple(sorted(x.id for x in exports)))
-    health = _kept().get(key, 30, read)
-    if any(isinstance(v, Exception) for v in health.values()):
-        _kept().drop(client.fingerprint, "exports_health")  # read the failed ones again next time
-    return health
+    ids = [x.id for x in exports]
+    what = "Reading the latest runs of each batch export"
+    return _fan_out(client, "exports_health", (tuple(sorted(ids)),), 30, ids, one, what)
 
 
 RUNS_READ = 10  # the newest runs read per export (PostHog's `latest_runs` holds 10 too)
@@ -535,12 +603,13 @@ def plugins_health(
     """Every legacy plugin's metrics and errors, read concurrently with a progress bar, kept
     two minutes per connection."""
 
-    def read() -> dict:
-        return fetch_concurrently(
-            [c.id for c in configs],
-            lambda config_id: client.app_metrics.get(config_id, date_from=date_from),
-            on_progress=_progress_bar("Reading legacy plugin errors"),
-        )
-
-    key = (client.fingerprint, "plugins_health", date_from, tuple(sorted(c.id for c in configs)))
-    return _kept().get(key, 120, read)
+    ids = [c.id for c in configs]
+    return _fan_out(
+        client,
+        "plugins_health",
+        (date_from, tuple(sorted(ids))),
+        120,
+        ids,
+        lambda config_id: client.app_metrics.get(config_id, date_from=date_from),
+        "Reading legacy plugin errors",
+    )

@@ -137,3 +137,28 @@ def test_the_sharing_audit_is_read_again_only_after_a_write_that_touches_it(
     next(b for b in at.button if (b.key or "").endswith("_save")).click().run()
     assert stored_insight(connect_env, shared["id"])["name"] == "Renamed while shared"
     assert sharing_reads() > 1
+
+
+def test_a_slow_sharing_audit_shows_what_arrived_and_retries_the_rest(
+    connect_env, run_script, monkeypatch
+):
+    monkeypatch.setenv("POSTHOG_CONSOLE_FANOUT_DEADLINE", "1")
+    connect_env.inject_fault("delay", delay_ms=2_500, path_contains="/sharing", times=100_000)
+    connect_env.clear_requests()
+    at = run_script(SHARED)
+    assert not at.exception
+    sent = [r for r in connect_env.requests if r.path.split("?")[0].endswith("/sharing/")]
+    assert len(sent) <= 8  # the first wave of workers; the rest was never sent
+    [missing] = [w.value for w in at.warning if "not loaded" in w.value]
+    assert "did not answer within 1 s" in missing
+    unchecked = int(missing.split()[0])
+    assert unchecked > 100
+
+    connect_env.clear_faults()
+    connect_env.clear_requests()
+    at.button(key="audit_shared_missing_retry").click().run()
+    sent = [r for r in connect_env.requests if r.path.split("?")[0].endswith("/sharing/")]
+    assert 0 < len(sent) <= unchecked  # only the unchecked ones are asked again
+    after = [w.value for w in at.warning if "not loaded" in w.value]
+    assert not after or int(after[0].split()[0]) < unchecked  # what arrived is kept
+    assert len(at.dataframe[0].value) >= 1

@@ -9,7 +9,7 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from services import PostHogClient
+from services import PostHogClient, breaker
 from services.fleet import Thresholds, delivery
 from services.journal import Journal
 
@@ -284,3 +284,43 @@ def test_every_number_can_be_downloaded(connect_env, overview):
     at = overview()
     keys = {b.key for b in at.get("download_button")}
     assert {"ov_csv_cards", "ov_csv_attention", "ov_csv_daily", "ov_csv_functions"} <= keys
+
+
+def _missing(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if "not loaded" in w.value]
+
+
+def test_a_failing_fallback_says_why_once_and_retries_only_the_missing(no_query_env, run_script):
+    no_query_env.inject_fault("status", status=503, path_contains="/metrics/totals", times=100_000)
+    no_query_env.clear_requests()
+    at = run_script(LIST)
+    assert not at.exception
+    sent = len(_per_function_totals(no_query_env))
+    frame = at.dataframe[0].value
+    assert sent <= 15 < len(frame)  # the breaker stopped the rest: workers + its threshold
+    [missing] = _missing(at)  # said once
+    assert f"{len(frame)} functions' totals not loaded" in missing
+    assert "temporarily unavailable" in missing and "stopped asking" in missing
+    assert frame["Succeeded 7d"].isna().all()
+
+    no_query_env.clear_faults()
+    no_query_env.clear_requests()
+    at.run()
+    assert _per_function_totals(no_query_env) == []  # a rerun does not ask again by itself
+    breaker._registry.clear()  # the cool-down, passed
+    at.button(key="hf_list_missing_retry").click().run()
+    assert not _missing(at)
+    assert len(_per_function_totals(no_query_env)) == len(frame)  # only the missing ones
+    assert at.dataframe[0].value["Succeeded 7d"].notna().all()
+
+
+def test_a_429_on_the_export_runs_names_the_wait_and_sends_no_more(connect_env, overview):
+    connect_env.inject_fault("throttle", wait_seconds=30, path_contains="/runs", times=100_000)
+    connect_env.clear_requests()
+    at = overview()
+    assert not at.exception
+    runs = [r for r in connect_env.requests if r.path.split("?")[0].endswith("/runs/")]
+    assert 0 < len(runs) <= 10  # the first wave of workers only
+    [missing] = [w.value for w in at.warning if "batch exports' runs not loaded" in w.value]
+    assert "PostHog asked us to wait 30 s" in missing
+    assert at.button(key="ov_exports_missing_retry")

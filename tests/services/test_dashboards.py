@@ -371,9 +371,11 @@ def test_project_members_are_the_people_seen_in_the_project(client, emulator):
 
 def test_shared_publicly_lists_dashboards_and_insights_with_links(client, emulator):
     insights, dashboards = client.insights.list(), client.dashboards.list()
-    shared = shared_publicly(
+    audit = shared_publicly(
         client.insights, client.dashboards, insights=insights, dashboards=dashboards, host="h"
     )
+    shared = audit.items
+    assert audit.unchecked == {}
     expected = {("dashboard", d["id"]) for d in stored_dashboards(emulator) if _on(d)}
     expected |= {("insight", i.id) for i in insights if _on(stored_insight(emulator, i.id))}
     assert {(s.kind, s.id) for s in shared} == expected

@@ -88,7 +88,7 @@ def test_rate_limited_wait_is_parsed_from_detail(emulator, client_for, sleeps):
     with pytest.raises(e.RateLimited) as info:
         client.hog_functions.list()
     assert info.value.wait_seconds == 37
-    assert "37 seconds" in str(info.value)
+    assert "wait 37 s" in str(info.value)
 
 
 def test_long_rate_limit_wait_is_reported_not_slept(emulator, client, sleeps):
