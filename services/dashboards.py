@@ -14,6 +14,7 @@ collaborators come back as a plain array; restoring needs a body of exactly
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -30,7 +31,7 @@ from services.analytics_models import (
     Insight,
     SharingConfiguration,
 )
-from services.concurrency import fetch_concurrently
+from services.concurrency import DEADLINE, fetch_concurrently
 from services.ids import int_id, segment, uuid_id
 from services.insights import parse_sharing
 from services.models import UserBasic
@@ -321,6 +322,19 @@ class SharedItem(BaseModel):
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class SharingAudit:
+    """The items shared publicly, and those whose sharing could not be read (by (kind, id)):
+    a PostHog that fails or throttles part-way still shows what was checked."""
+
+    items: list[SharedItem]
+    unchecked: dict[tuple[str, int], Exception]
+
+    def with_rechecked(self, again: SharingAudit) -> SharingAudit:
+        """This audit completed by `again`, a read of its unchecked items only."""
+        return SharingAudit(self.items + again.items, again.unchecked)
+
+
 def shared_publicly(
     insights_service: Any,
     dashboards_service: Any,
@@ -328,17 +342,23 @@ def shared_publicly(
     insights: Iterable[Insight],
     dashboards: Iterable[Dashboard],
     host: str,
+    only: Iterable[tuple[str, int]] | None = None,
     max_workers: int = 8,
     on_progress: Callable[[int, int], None] | None = None,
-) -> list[SharedItem]:
+    deadline: float | None = DEADLINE,
+) -> SharingAudit:
     """Dashboards and insights with public sharing on. Dashboards say so in the list
-    (`is_shared`); insights need one sharing read each, done concurrently. A missing
-    `sharing_configuration:read` scope is raised; items deleted meanwhile are skipped.
-    PostHog allows 240 insight requests a minute per key, so a large project takes minutes:
-    `on_progress(done, total)` reports each read."""
+    (`is_shared`); insights need one sharing read each, done concurrently (`only`: just these
+    (kind, id) items). A refusal (a missing `sharing_configuration:read` scope) is raised;
+    items deleted meanwhile are skipped; other failures are returned as `unchecked`. PostHog
+    allows 240 insight requests a minute per key, so a large project takes minutes:
+    `on_progress(done, total)` reports each read, and `deadline` bounds the wait."""
     dashboards = [d for d in dashboards if d.is_shared]
     insights = [i for i in insights if not i.deleted]
     jobs = [("dashboard", d.id) for d in dashboards] + [("insight", i.id) for i in insights]
+    if only is not None:
+        wanted = set(only)
+        jobs = [job for job in jobs if job in wanted]
     names = {("dashboard", d.id): d.display_name for d in dashboards}
     names.update({("insight", i.id): i.display_name for i in insights})
 
@@ -347,13 +367,19 @@ def shared_publicly(
         service = dashboards_service if kind == "dashboard" else insights_service
         return service.sharing(item_id)
 
-    results = fetch_concurrently(jobs, fetch, max_workers=max_workers, on_progress=on_progress)
+    results = fetch_concurrently(
+        jobs, fetch, max_workers=max_workers, on_progress=on_progress, deadline=deadline
+    )
     out = []
+    unchecked: dict[tuple[str, int], Exception] = {}
     for (kind, item_id), config in results.items():
         if isinstance(config, errors.NotFound):
             continue
-        if isinstance(config, Exception):
+        if isinstance(config, errors.PermissionDenied):
             raise config
+        if isinstance(config, Exception):
+            unchecked[(kind, item_id)] = config
+            continue
         if config.enabled:
             out.append(
                 SharedItem(
@@ -365,4 +391,4 @@ def shared_publicly(
                     url=config.public_url(host),
                 )
             )
-    return out
+    return SharingAudit(out, unchecked)

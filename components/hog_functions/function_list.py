@@ -11,6 +11,7 @@ import streamlit as st
 from components.hog_functions import actions, health
 from components.hog_functions import switch as function_switch
 from components.shared import bulk, data
+from components.shared.feedback import offer_retry
 from components.shared.tables import download_csv, pick_rows
 from components.shared.text import plain
 from services import HEALTH_STATES, PostHogClient, health_of
@@ -119,19 +120,18 @@ def to_frame(functions: list[HogFunction], fleet: FleetTotals, host: str) -> pd.
     return frame.astype({"Order": "Int64", "Succeeded 7d": "Int64", "Failed 7d": "Int64"})
 
 
-def explain_source(fleet: FleetTotals) -> None:
+def explain_source(client: PostHogClient, fleet: FleetTotals, *, key: str) -> None:
     """Say once, in plain words, why the totals were read one function at a time, and which
-    functions' totals could not be read."""
+    functions' totals could not be read, with "Retry the missing ones"."""
     if fleet.reason:  # our own words, or PostHog's error within them (escaped)
         words = fleet.reason if fleet.reason == NO_QUERY_SCOPE_REASON else plain(fleet.reason)
         st.info(words, icon=":material/speed:")
-    if fleet.failed:
-        first = next(iter(fleet.failed.values()))
-        st.warning(
-            plain(f"7-day totals could not be loaded for {len(fleet.failed)} functions: ")
-            + plain(str(first)),
-            icon=":material/warning:",
-        )
+    offer_retry(
+        fleet.failed,
+        noun="functions' totals",
+        retry=partial(data.retry_missing, client, "fleet_totals"),
+        key=f"{key}_missing",
+    )
 
 
 def _filters_from_link(key: str) -> None:
@@ -174,7 +174,7 @@ def render(client: PostHogClient, *, key: str = "hf_list") -> None:
         "Created by", creators, index=None, key=f"{key}_creator", placeholder="Anyone"
     )
     shown = filter_functions(functions, types=types, healths=healths, text=text, creator=creator)
-    explain_source(fleet)
+    explain_source(client, fleet, key=key)
     frame = to_frame(shown, fleet, client.host)
     sort_label = st.selectbox("Sort by", list(SORTS), key=f"{key}_sort")
     column, ascending = SORTS[sort_label]
