@@ -16,6 +16,7 @@ app.py calls `run(client)` before the page and `ask(client)` after it.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -402,6 +403,7 @@ def _send_all(client: PostHogClient, batch: _Run) -> None:
     # a rerun (another click) resumes where the last run was interrupted
     for index in range(len(batch.results), total):
         item = batch.items[index]
+        _wait_out_rate_limit(client, bar, index / total, batch)
         # drawing is where Streamlit stops a run: only ever between two items
         bar.progress(index / total, text=f"{index + 1} of {total}: {item.target.name}")
         if batch.stop_asked:
@@ -419,6 +421,14 @@ def _send_all(client: PostHogClient, batch: _Run) -> None:
             forget_stale(client, action, item.target)
     batch.phase = "finished"
     st.rerun()  # the page below draws from the caches the batch made stale
+
+
+def _wait_out_rate_limit(client: PostHogClient, bar, done: float, batch: _Run) -> None:
+    """PostHog asked us to wait (a 429): count the wait down before the next item rather than
+    send items it would refuse. Stop still works during it."""
+    while (left := client.rate_limit_pause()) > 0 and not batch.stop_asked:
+        bar.progress(done, text=f"PostHog asked us to wait: the next item goes in {left:.0f} s")
+        time.sleep(min(1.0, left))
 
 
 def _note(client: PostHogClient, batch: _Run, item: Item, reason: str) -> Outcome:

@@ -354,3 +354,22 @@ def test_bulk_unpin_then_delete_keeps_the_insights(connect_env, run_script):
     at.button(key="bulk_preview_confirm").click().run()
     sent = _dashboard_patches(connect_env, before)
     assert sent == {int(listed["id"].iloc[r]): {"deleted": True} for r in rows}
+
+
+def test_a_429_in_a_bulk_run_waits_out_the_pause_before_the_next_item(connect_env, run_script):
+    running = {x["id"] for x in _exports(connect_env) if not x["paused"]}
+    assert len(running) >= 2
+    at = run_script(EXPORTS)
+    before = len(connect_env.requests)
+    _preview(at, "be_list", "pause_Pause")
+    connect_env.inject_fault("throttle", method="POST", path_contains="/pause", wait_seconds=4)
+    at.button(key="bulk_preview_confirm").click().run()
+
+    writes = _writes(connect_env, before)
+    assert [w.status for w in writes] == [429] + [200] * (len(running) - 1)  # none sent in the wait
+    results = _table(at, "Journal entry")
+    throttled = results[results["Outcome"] != "done"]
+    assert len(throttled[throttled["Outcome"] != "skipped"]) == 1
+    refused = throttled[throttled["Outcome"] != "skipped"].iloc[0]
+    assert "PostHog asked us to wait 4 s" in refused["Reason"]
+    assert _batch()["done"] == running - {refused["id"]}
