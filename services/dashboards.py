@@ -34,7 +34,7 @@ from services.analytics_models import (
 from services.concurrency import DEADLINE, fetch_concurrently
 from services.ids import int_id, segment, uuid_id
 from services.insights import parse_sharing
-from services.models import UserBasic
+from services.models import User, UserBasic
 from services.transport import Transport
 
 RESTRICTION_EXPLAINED = {
@@ -311,6 +311,26 @@ def project_members(*groups: Iterable[Any], collaborators: Iterable[Collaborator
         if user is not None and user.uuid:
             seen.setdefault(user.uuid, user)
     return sorted(seen.values(), key=lambda u: u.display_name.lower())
+
+
+# OrganizationMembership.Level: 1 member, 8 admin, 15 owner. Admins and owners administer every
+# project of the organisation, so they edit every dashboard without an invitation.
+ORGANIZATION_ADMIN = 8
+
+
+def inherent_editors(dashboard: Dashboard, key_user: User | None = None) -> dict[str, str]:
+    """Who edits this dashboard without an invitation, as far as the API says, by uuid:
+    "owner" (its creator) or "admin" (the key's own user, when `users/@me` gives them an
+    organisation level of admin or owner). PostHog gives that level for the key's user only,
+    so other admins are only known when PostHog refuses to invite them."""
+    editors: dict[str, str] = {}
+    organization = key_user.organization if key_user else None
+    level = getattr(organization, "membership_level", None)
+    if key_user and key_user.uuid and isinstance(level, int) and level >= ORGANIZATION_ADMIN:
+        editors[key_user.uuid] = "admin"
+    if dashboard.created_by and dashboard.created_by.uuid:
+        editors[dashboard.created_by.uuid] = "owner"
+    return editors
 
 
 class SharedItem(BaseModel):

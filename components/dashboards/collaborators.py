@@ -15,9 +15,9 @@ from components.shared.actions import request, write_button
 from components.shared.text import plain
 from services import PostHogClient
 from services.analytics_models import EVERYONE_CAN_EDIT, Collaborator, Dashboard
-from services.dashboards import REFUSALS, project_members
+from services.dashboards import REFUSALS, inherent_editors, project_members
 from services.errors import PostHogError
-from services.models import UserBasic
+from services.models import User, UserBasic
 
 EVERYONE_NOTE = REFUSALS["lowest restriction level"]
 
@@ -39,18 +39,32 @@ def to_frame(collaborators: list[Collaborator]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Name", "Email", "Level", "Added"])
 
 
+def _key_user(client: PostHogClient) -> User | None:
+    """The key's own user (with their organisation level), read once per key in this
+    session; None when PostHog will not say, and then nobody is known to be an admin."""
+    memo = f"dash_collab_key_user_{client.transport.key_fingerprint}"
+    if memo not in st.session_state:
+        try:
+            st.session_state[memo] = client.users.me()
+        except PostHogError:
+            st.session_state[memo] = None
+    return st.session_state[memo]
+
+
 def candidates(
     client: PostHogClient, dashboard: Dashboard, current: list[Collaborator]
-) -> list[UserBasic]:
-    """Members seen in the project (creators of dashboards and insights, collaborators),
-    without the owner and those already collaborating."""
+) -> tuple[list[UserBasic], list[UserBasic]]:
+    """Members seen in the project (creators of dashboards and insights, collaborators) who
+    may be invited, without the owner and those already collaborating; and the organisation
+    admins left out, who can already edit."""
     members = project_members(
         data.dashboards(client), data.all_insights(client), collaborators=current
     )
+    editors = inherent_editors(dashboard, _key_user(client))
     taken = {c.user.uuid for c in current}
-    if dashboard.created_by:
-        taken.add(dashboard.created_by.uuid)
-    return [m for m in members if m.uuid not in taken]
+    invitable = [m for m in members if m.uuid not in taken and m.uuid not in editors]
+    admins = [m for m in members if editors.get(m.uuid) == "admin"]
+    return invitable, admins
 
 
 def render(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_collab") -> None:
@@ -84,12 +98,15 @@ def render(client: PostHogClient, dashboard: Dashboard, *, key: str = "dash_coll
 
 def _add(client: PostHogClient, dashboard: Dashboard, current: list[Collaborator], key) -> None:
     try:
-        people = candidates(client, dashboard, current)
+        people, admins = candidates(client, dashboard, current)
     except PostHogError as exc:
         st.error(plain(f"Could not list project members: {refusal(exc)}"), icon=":material/error:")
         return
+    if admins:
+        names = ", ".join(u.display_name for u in admins)
+        st.caption(f"Not offered, as organization admins can already edit: {plain(names)}.")
     if not people:
-        st.caption("Everyone seen in this project already collaborates or owns the dashboard.")
+        st.caption("Everyone seen in this project already collaborates or can edit.")
         return
     by_uuid = {u.uuid: u for u in people}
     pick, level, add = st.columns([4, 2, 2], vertical_alignment="bottom")
@@ -101,10 +118,9 @@ def _add(client: PostHogClient, dashboard: Dashboard, current: list[Collaborator
         help="Members seen in this project: creators of dashboards and insights, and "
         "collaborators.",
     )
-    level.selectbox(
-        "Access",
-        ["Can edit"],
-        key=f"{key}_{dashboard.id}_level",
+    # PostHog invites editors only, so there is no level to choose.
+    level.markdown(
+        "Access: **can edit**",
         help="PostHog only lets you invite editors: everyone in the project can view.",
     )
     if write_button(
@@ -127,8 +143,10 @@ def _remove(
     chosen = pick.selectbox(
         "Remove a collaborator",
         list(by_uuid),
+        index=None,  # nobody is picked for removal until the operator picks them
         format_func=lambda u: _label(by_uuid[u].user),
         key=f"{key}_{dashboard.id}_remove_user",
+        placeholder="Pick a collaborator",
     )
     if write_button(
         "Remove…",
@@ -136,6 +154,7 @@ def _remove(
         key=f"{key}_{dashboard.id}_remove",
         icon=":material/person_remove:",
         help="Asks first.",
+        why_not=None if chosen else "Pick the collaborator to remove first.",
         where=remove,
     ):
         who = actions.collaborator(by_uuid[chosen].user, by_uuid[chosen].level)

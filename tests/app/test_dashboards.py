@@ -102,14 +102,14 @@ def test_list_filters_pins_at_once_and_opens(connect_env, run_script):
     assert [r.json for r in _writes(connect_env)] == [{"pinned": True}]
     assert stored_dashboard(connect_env, dash["id"])["pinned"] is True
     assert at.toggle[0].value is True
-    assert bool(at.dataframe[0].value["Pinned"].iloc[0]) is True
+    assert at.dataframe[0].value["Pinned"].iloc[0] == "Yes"
     assert "Pinned Engineering health." in _text(at)
     _button(at, "dash_list_open").click().run()
     assert at.query_params["id"] in ([str(dash["id"])], str(dash["id"]))
 
     # a dashboard this key's user cannot edit: the switch is off limits
     at.text_input(key="dash_list_search").input("marketing attribution").run()
-    assert list(at.dataframe[0].value["You can edit"]) == [False]
+    assert list(at.dataframe[0].value["You can edit"]) == ["No"]
     assert at.toggle[0].disabled
 
 
@@ -249,6 +249,7 @@ def test_adding_to_an_everyone_can_edit_dashboard_is_explained(connect_env, run_
 
     # removing on such a dashboard is explained too
     at, dash = _detail(connect_env, run_script, "Onboarding funnel")
+    _widget(at.selectbox, "_remove_user").set_value(user_uuid(3)).run()
     _button(at, "_remove").click().run()
     at.button(key="dash_confirm_remove_collaborator").click().run()
     assert any("does not remove collaborators" in e.value for e in at.error)
