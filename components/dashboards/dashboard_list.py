@@ -57,16 +57,21 @@ def search_dashboards(dashboards: list[Dashboard], text: str, tags: list[str]) -
     ]
 
 
+def _yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
 def to_frame(dashboards: list[Dashboard]) -> pd.DataFrame:
     rows = [
         {
             "id": d.id,
             "Name": d.display_name,
-            "Pinned": d.pinned,
+            # text, not checkboxes that would look clickable
+            "Pinned": _yes_no(d.pinned),
             "Tags": ", ".join(d.tags),
             "Restriction": restriction_short(d.restriction_level),
-            "Shared": d.is_shared,
-            "You can edit": d.can_edit,
+            "Shared": _yes_no(d.is_shared),
+            "You can edit": _yes_no(d.can_edit),
             "Created by": d.created_by.display_name if d.created_by else "",
             "Last accessed": d.last_accessed_at,
         }
@@ -122,9 +127,9 @@ def render(client: PostHogClient, *, key: str = "dash_list") -> None:
         key=f"{key}_table",
         column_config={
             "Name": st.column_config.TextColumn(width="medium"),
-            "Pinned": st.column_config.CheckboxColumn(help="Select the row to pin or unpin"),
-            "Shared": st.column_config.CheckboxColumn(help="Has a public link on"),
-            "You can edit": st.column_config.CheckboxColumn(
+            "Pinned": st.column_config.TextColumn(help="Select the row to pin or unpin"),
+            "Shared": st.column_config.TextColumn(help="Has a public link on"),
+            "You can edit": st.column_config.TextColumn(
                 help="Whether this API key's user may edit it"
             ),
             "Last accessed": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),

@@ -89,7 +89,7 @@ def to_frame(functions: list[HogFunction], fleet: FleetTotals, host: str) -> pd.
                 "Description": f.description or "",
                 "Type": TYPE_LABELS.get(f.type or "", f.type or ""),
                 "Health": health.label(health_of(f)),
-                "Enabled": f.enabled,
+                "Enabled": "On" if f.enabled else "Off",  # text: a checkbox would look clickable
                 "Order": f.execution_order,
                 "Succeeded 7d": succeeded,
                 "Failed 7d": failed,

@@ -81,7 +81,7 @@ def to_frame(insights: list[Insight]) -> pd.DataFrame:
             "Short id": i.short_id or "",
             "Type": type_label(i.kind),
             "Tags": ", ".join(i.tags),
-            "Favorite": i.favorited,
+            "Favorite": "★" if i.favorited else "",  # text: a checkbox here would look clickable
             "Dashboards": len(i.dashboard_ids),
             "Created by": i.created_by.display_name if i.created_by else "",
             "Last modified": i.last_modified_at,
@@ -264,7 +264,9 @@ def render(client: PostHogClient, *, key: str = "ins_list") -> None:
             "Name": st.column_config.TextColumn(
                 width="large", help="Insights without a name show PostHog's derived name."
             ),
-            "Favorite": st.column_config.CheckboxColumn(),
+            "Favorite": st.column_config.TextColumn(
+                width="small", help="★ marks your favorites: open the insight to change it."
+            ),
             "Dashboards": st.column_config.NumberColumn(help="Dashboards it is on"),
             "Last modified": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
             "Last viewed": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),

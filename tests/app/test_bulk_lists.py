@@ -314,7 +314,7 @@ def test_bulk_pin_skips_pinned_and_view_only_dashboards(connect_env, run_script)
     at = run_script(DASHBOARDS)
     listed = _table(at, "You can edit")
     ids = [int(i) for i in listed["id"]]
-    view_only = {i for i, can in zip(ids, listed["You can edit"], strict=True) if not can}
+    view_only = {i for i, can in zip(ids, listed["You can edit"], strict=True) if can == "No"}
     pinned = {i for i in ids if stored_dashboard(connect_env, i)["pinned"]}
     changing = set(ids) - pinned - view_only
     assert view_only - pinned and pinned and changing
@@ -343,7 +343,7 @@ def test_bulk_unpin_then_delete_keeps_the_insights(connect_env, run_script):
 
     at.selectbox(key="dash_list_pinned").select("Any").run()
     listed = _table(at, "You can edit")
-    rows = [r for r, can in enumerate(listed["You can edit"]) if can][:2]
+    rows = [r for r, can in enumerate(listed["You can edit"]) if can == "Yes"][:2]
     tick(at, "dash_list_table", listed, rows)
     before = len(connect_env.requests)
     at.button(key="dash_list_bulk_delete_Delete").click().run()

@@ -77,7 +77,7 @@ def test_list_filters_by_type_health_and_text(connect_env, run_script):
     assert set(at.dataframe[0].value["Type"]) == {"Transformations"}
     at.multiselect(key="hf_list_health").set_value(["Paused"]).run()
     frame = at.dataframe[0].value
-    assert len(frame) and set(frame["Enabled"]) == {False}
+    assert len(frame) and set(frame["Enabled"]) == {"Off"}
     at.multiselect(key="hf_list_health").set_value([]).run()
     at.text_input(key="hf_list_search").input("GeoIP").run()
     assert all("geoip" in n.lower() for n in at.dataframe[0].value["Name"])
