@@ -425,3 +425,46 @@ def changed_between(loaded: HogFunction, latest: HogFunction) -> list[str]:
     """The fields someone changed in PostHog since `loaded` was read (for a refused save)."""
     fields = ("enabled", *EDITABLE_FIELDS, "inputs")
     return [field for field in fields if getattr(loaded, field) != getattr(latest, field)]
+
+
+DEFAULT_SAMPLE_EVENT = "$pageview"
+
+
+def _exact_event_properties(properties: Any) -> dict[str, Any]:
+    """The values simple `exact` filters on event properties ask for (the first of a list);
+    other operators, person properties and nested groups are left to the operator."""
+    wanted: dict[str, Any] = {}
+    for prop in properties if isinstance(properties, list) else []:
+        if not isinstance(prop, dict) or prop.get("type") != "event" or not prop.get("key"):
+            continue
+        if (prop.get("operator") or "exact") != "exact":
+            continue
+        value = prop.get("value")
+        value = value[0] if isinstance(value, list) and value else value
+        if value is not None and not isinstance(value, list | dict):
+            wanted[prop["key"]] = value
+    return wanted
+
+
+def sample_event(filters: dict | None, mappings: list | None = None) -> tuple[str, dict[str, Any]]:
+    """The event name and event properties a sample event needs to pass a function's filters:
+    the first event filter's event, with the values its simple `exact` event-property filters
+    and the function's own ask for. PostHog ignores the top-level events when there are
+    mappings, so then the first mapping with an event filter counts. A function on every
+    event, or on actions only (whose events only the action knows), gets `$pageview`."""
+    filters = filters if isinstance(filters, dict) else {}
+    sources = [m.get("filters") for m in mappings or [] if isinstance(m, dict)] or [filters]
+    chosen: dict = {}
+    first: dict = {}
+    for source in sources:
+        chosen = source if isinstance(source, dict) else {}
+        events = chosen.get("events") or []
+        first = next((e for e in events if isinstance(e, dict) and e.get("id")), {})
+        if first:
+            break
+    properties = _exact_event_properties(filters.get("properties"))
+    if chosen is not filters:
+        properties |= _exact_event_properties(chosen.get("properties"))
+    properties |= _exact_event_properties(first.get("properties"))
+    name = first.get("id")
+    return (name if isinstance(name, str) else DEFAULT_SAMPLE_EVENT), properties

@@ -13,6 +13,7 @@ from components.hog_functions import actions
 from components.shared.actions import Target, request, write_button
 from components.shared.text import plain
 from services import PostHogClient
+from services.hog_functions import sample_event
 
 # PostHog's worker runs only these types; the others run in browsers or receive requests.
 RUNNABLE = ("destination", "internal_destination", "transformation")
@@ -24,14 +25,16 @@ STATUS_TEXT = {
 LOG_COLUMNS = ["timestamp", "level", "message"]
 
 
-def sample_globals() -> dict[str, Any]:
-    """A realistic `$pageview` with person, project and source, stamped now."""
+def sample_globals(configuration: dict) -> dict[str, Any]:
+    """A realistic event with person, project and source, stamped now: the event (and simple
+    event properties) the configuration's filters ask for, so the test does not skip it."""
+    name, wanted = sample_event(configuration.get("filters"), configuration.get("mappings"))
     now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     project_url = "https://us.posthog.com/project/1"
     return {
         "event": {
             "uuid": "01932a5e-0000-7000-8000-00000000c0de",
-            "event": "$pageview",
+            "event": name,
             "distinct_id": "user-42",
             "timestamp": now,
             "elements_chain": "",
@@ -44,7 +47,8 @@ def sample_globals() -> dict[str, Any]:
                 "utm_source": "newsletter",
                 "utm_medium": "email",
                 "plan": "team",
-            },
+            }
+            | wanted,
         },
         "person": {
             "id": "01932a5e-0000-7000-8000-0000000000aa",
@@ -87,7 +91,7 @@ def render(
     st.caption("Runs the configuration as it is in the form now, including unsaved changes.")
     globals_key = f"{key}_globals"
     # Seeded once, so reruns keep the operator's edits (the sample's timestamp moves).
-    st.session_state.setdefault(globals_key, json.dumps(sample_globals(), indent=2))
+    st.session_state.setdefault(globals_key, json.dumps(sample_globals(configuration), indent=2))
     text = st.text_area("Event and context (JSON globals)", height=300, key=globals_key)
     globals_, problem = parse_globals(text or "")
     if problem:
@@ -95,8 +99,9 @@ def render(
     st.button(
         "New sample event",
         key=f"{key}_sample",
+        help="A fresh sample of the event the function's filters take, stamped now.",
         on_click=lambda: st.session_state.update(
-            {globals_key: json.dumps(sample_globals(), indent=2)}
+            {globals_key: json.dumps(sample_globals(configuration), indent=2)}
         ),
     )
     mock = st.toggle(

@@ -141,6 +141,10 @@ def test_filters_that_do_not_match_show_skipped(connect_env, run_script):
     fn = _stored(connect_env, "destination")[0]
     config = _destination_config(fn, filters={"events": [{"id": "$autocapture"}]})
     at = _test_panel(run_script, connect_env, config, function_id=fn["id"])
+    sample = json.loads(at.text_area(key="t_globals").value)
+    assert sample["event"]["event"] == "$autocapture"  # the sample matches the filters
+    sample["event"]["event"] = "$pageview"  # an event they do not take, as an operator types it
+    at.text_area(key="t_globals").input(json.dumps(sample)).run()
     at.button(key="t_run").click().run()
     assert "Skipped" in at.warning[0].value
     assert "did not match" in at.warning[0].value
