@@ -14,6 +14,7 @@ unknown; one outcome message; the stale caches forgotten; a rerun.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from components.shared.detail_page import name_typed
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services import PostHogClient
-from services.errors import UNKNOWN_OUTCOME, PostHogError, ValidationFailed
+from services.errors import UNKNOWN_OUTCOME, PostHogError, RateLimited, ValidationFailed
 from services.journal import Entry, Journal, JournalUnavailable
 from services.roles import Identity, Role
 
@@ -133,6 +134,12 @@ class Outcome:
     def ok(self) -> bool:
         return self.status in ("done", "tested")
 
+    @property
+    def may_have_changed(self) -> bool:
+        """Whether PostHog may hold something new: not when it throttled the write (a 429
+        comes before any processing, and a re-read now would be refused too)."""
+        return self.entry_id is not None and not isinstance(self.error, RateLimited)
+
 
 # --- who is acting, and whether they may ------------------------------------------------------
 
@@ -234,7 +241,7 @@ def execute(
 ) -> Outcome:
     """Steps after the confirmation: journal, write, journal, message, caches, rerun."""
     outcome = send(client, action, target, params, undoes=undoes, batch_id=batch_id)
-    if outcome.entry_id is not None:
+    if outcome.may_have_changed:
         forget_stale(client, action, target)
     if outcome.status in ("blocked", "not_journaled"):
         _leave_outcome("error", f"{_failed(action, target, params)}: {outcome.reason}")
@@ -250,6 +257,9 @@ def execute(
         message = failure_message(action, target, params, outcome.error)
     unjournaled = f" {outcome.reason}" if outcome.reason and outcome.ok else ""
     _leave_outcome("error" if unjournaled or not outcome.ok else "success", message + unjournaled)
+    wait = getattr(outcome.error, "wait_seconds", None)
+    if isinstance(outcome.error, RateLimited) and wait:
+        st.session_state[WAIT_UNTIL] = time.monotonic() + wait
     _rerun_outside_callback(rerun)
     return outcome
 
@@ -451,20 +461,38 @@ def _text(template: Text, action: Action, target: Target, params: dict, result: 
 # --- the outcome message and the pending question ---------------------------------------------
 
 
+WAIT_UNTIL = "actions_rate_limited_until"  # PostHog's 429 wait after a write, counted down
+
+
 def _leave_outcome(kind: str, message: str) -> None:
     st.session_state[OUTCOME] = (kind, message)
 
 
 def show_outcome() -> None:
-    """Show, once, what the last action did (a toast) or why it did not (an error)."""
+    """Show, once, what the last action did (a toast) or why it did not (an error), and,
+    after a 429, count PostHog's wait down while the page stays usable."""
     left = st.session_state.pop(OUTCOME, None)
-    if not left:
+    if left:
+        kind, message = left
+        if kind == "error":
+            st.error(plain(message), icon=":material/error:")
+        else:
+            st.toast(plain(message), icon=":material/check:")
+    if st.session_state.get(WAIT_UNTIL):
+        _count_down()
+
+
+@st.fragment(run_every=1)
+def _count_down() -> None:
+    left = st.session_state.get(WAIT_UNTIL, 0) - time.monotonic()
+    if left <= 0:
+        st.session_state.pop(WAIT_UNTIL, None)
+        st.caption("PostHog's wait is over: changes can be sent again.")
         return
-    kind, message = left
-    if kind == "error":
-        st.error(plain(message), icon=":material/error:")
-    else:
-        st.toast(plain(message), icon=":material/check:")
+    st.info(
+        f"PostHog asked us to wait: changes can be sent again in {left:.0f} s.",
+        icon=":material/hourglass_top:",
+    )
 
 
 def ask_pending(client: PostHogClient) -> None:

@@ -417,7 +417,7 @@ def _send_all(client: PostHogClient, batch: _Run) -> None:
             client, action, item.target, item.params, undoes=item.undoes, batch_id=batch.batch_id
         )
         batch.results.append(_result(item, outcome.status, outcome))  # before anything yields
-        if outcome.entry_id is not None:
+        if outcome.may_have_changed:
             forget_stale(client, action, item.target)
     batch.phase = "finished"
     st.rerun()  # the page below draws from the caches the batch made stale

@@ -90,20 +90,42 @@ def test_warm_rerun_sends_no_request(connect_env, run_script):
     assert connect_env.requests == []
 
 
-def test_disable_from_list_asks_then_sends_exactly_enabled_false(
-    connect_env, searchable_function, run_script
-):
+def _switch_off_in_list(connect_env, searchable_function, run_script):
+    """An enabled destination found by name in the list, its switch turned off: the
+    confirmation is open and nothing is sent yet."""
     target = searchable_function(connect_env, enabled=True, type="destination")
     at = run_script(LIST)
     at.text_input(key="hf_list_search").input(target["name"]).run()
     switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
     connect_env.clear_requests()
     switch.set_value(False).run()
+    return target, at
+
+
+def test_disable_from_list_asks_then_sends_exactly_enabled_false(
+    connect_env, searchable_function, run_script
+):
+    target, at = _switch_off_in_list(connect_env, searchable_function, run_script)
     assert not _patches(connect_env)  # nothing sent before confirming
     assert "delivered" in " ".join(m.value for m in at.markdown)
     at.button(key="hf_confirm_disable").click().run()
     assert [p.json for p in _patches(connect_env)] == [{"enabled": False}]
     assert connect_env.stored_hog_function(target["id"])["enabled"] is False
+    assert not at.exception
+
+
+def test_a_429_on_a_write_says_the_wait_at_once_and_counts_it_down(
+    connect_env, searchable_function, run_script
+):
+    target, at = _switch_off_in_list(connect_env, searchable_function, run_script)
+    connect_env.inject_fault("throttle", method="PATCH", wait_seconds=30)
+    connect_env.clear_requests()
+    at.button(key="hf_confirm_disable").click().run()
+    assert len(_patches(connect_env)) == 1  # not retried behind PostHog's 30 s
+    assert any("PostHog asked us to wait 30 s" in e.value for e in at.error)
+    [left] = [i.value for i in at.info if "changes can be sent again in" in i.value]
+    assert 25 <= int(left.split(" in ")[1].split(" s")[0]) <= 30
+    assert connect_env.stored_hog_function(target["id"])["enabled"] is True
     assert not at.exception
 
 
