@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.console.signin import current_identity, sign_in_on
 from components.shared import data
-from components.shared.connection import Connection
+from components.shared.connection import RESTORED, Connection
 from components.shared.console_config import AUDIT_MODE, read_only_forced
 from components.shared.text import plain
 from services import PostHogClient
@@ -43,7 +43,24 @@ def render_connection(conn: Connection, client: PostHogClient) -> str | None:
         st.caption(f"**Host** {plain(conn.host)}")
         if project_name is not None:
             st.caption(f"**Project** {plain(project_name)} ({conn.project_id})")
+        st.caption(SOURCE_WORDS.get(conn.source, ""))
+    if st.session_state.pop(RESTORED, False):
+        # once, after a reload: the operator sees which PostHog they are acting on
+        st.toast(
+            plain(
+                f"Still on project {project_name or conn.project_id} at {conn.host}, as chosen "
+                "in Settings for this browser session."
+            ),
+            icon=":material/link:",
+        )
     return plain(problem) if problem else None
+
+
+SOURCE_WORDS = {
+    "settings": "Chosen in Settings for this browser session: a reload keeps it.",
+    "environment": "The default connection, from the environment.",
+    "secrets": "The default connection, from secrets.toml.",
+}
 
 
 def render_audit_mode() -> None:

@@ -4,11 +4,22 @@ Order: a connection chosen on the Settings page (this browser session only), the
 environment (`POSTHOG_HOST`, `POSTHOG_PERSONAL_API_KEY`, `POSTHOG_PROJECT_ID`), then
 `.streamlit/secrets.toml` `[posthog]`, and with none of them the built-in emulator with demo
 data. The key lives only inside the client object and is never rendered.
+
+A reload (F5, or opening any console URL) starts a new Streamlit session. So that it does not
+silently fall back to the default connection, the Settings choice is also kept in this
+server's memory under an opaque id of the browser session: the token of Streamlit's own XSRF
+cookie (a browser-session cookie), hashed with the signed-in user. Nothing is written to the
+URL or the browser, nor to disk; it is forgotten after `KEEP_FOR` idle, on "Back to the
+default", and when the server restarts.
 """
 
 from __future__ import annotations
 
+import binascii
+import hashlib
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -79,23 +90,97 @@ def demo_connection() -> Connection:
     return Connection(emu.url, emu.project_id, emu.demo_key, "demo")
 
 
+KEEP_FOR = 8 * 3600  # seconds a browser session's Settings choice outlives its last use
+RESTORED = "posthog_connection_restored"  # this session took the choice kept over a reload
+
+
+class _Kept:
+    """Settings choices by browser-session id, in this process's memory only."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_browser: dict[str, tuple[float, Connection]] = {}
+
+    def get(self, browser: str) -> Connection | None:
+        with self._lock:
+            now = time.monotonic()
+            for old in [b for b, (at, _) in self._by_browser.items() if now - at > KEEP_FOR]:
+                del self._by_browser[old]
+            kept = self._by_browser.get(browser)
+            if kept is None:
+                return None
+            self._by_browser[browser] = (now, kept[1])
+            return kept[1]
+
+    def put(self, browser: str, conn: Connection | None) -> None:
+        with self._lock:
+            if conn is None:
+                self._by_browser.pop(browser, None)
+            else:
+                self._by_browser[browser] = (time.monotonic(), conn)
+
+
+@st.cache_resource
+def _kept() -> _Kept:
+    return _Kept()
+
+
+def browser_session() -> str | None:
+    """An opaque id of this browser session and signed-in user, or None when the browser sent
+    no XSRF cookie (XSRF protection off, or a test without a browser)."""
+    cookie = st.context.cookies.get("_streamlit_xsrf")
+    if not cookie:
+        return None
+    token = _xsrf_token(cookie)
+    who = current_identity().user
+    return hashlib.sha256(f"{token}|{who}".encode()).hexdigest()
+
+
+def _xsrf_token(cookie: str) -> str:
+    """The token inside the cookie: version 2 ("2|mask|masked token|time") is masked afresh
+    each time it is set, so the token is unmasked; any other form is used as it is."""
+    parts = cookie.split("|")
+    if len(parts) == 4 and parts[0] == "2":
+        try:
+            mask, masked = binascii.a2b_hex(parts[1]), binascii.a2b_hex(parts[2])
+        except (binascii.Error, ValueError):
+            return cookie
+        if mask:
+            return bytes(b ^ mask[i % len(mask)] for i, b in enumerate(masked)).hex()
+    return cookie
+
+
 def current_connection() -> Connection:
     conn = st.session_state.get(SESSION_KEY)
     if conn is None:
-        conn = configured_connection() or demo_connection()
+        browser = browser_session()
+        conn = _kept().get(browser) if browser else None
+        if conn is not None:
+            st.session_state[RESTORED] = True
+        else:
+            conn = configured_connection() or demo_connection()
         st.session_state[SESSION_KEY] = conn
     return conn
 
 
 def use_connection(conn: Connection) -> None:
-    """Switch this browser session to another connection (from the Settings page)."""
+    """Switch this browser session to another connection (from the Settings page); a reload
+    keeps it."""
     st.session_state[SESSION_KEY] = conn
     st.session_state.pop("posthog_client", None)
+    st.session_state.pop(RESTORED, None)
+    browser = browser_session()
+    if browser:
+        _kept().put(browser, conn)
 
 
 def reset_connection() -> None:
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop("posthog_client", None)
+    st.session_state.pop(RESTORED, None)
+    browser = browser_session()
+    if browser:
+        _kept().put(browser, None)
 
 
 def get_client() -> PostHogClient:

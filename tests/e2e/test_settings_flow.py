@@ -1,5 +1,5 @@
-"""Settings in the browser: connect to a second PostHog with another key; a wrong key is
-explained."""
+"""Settings in the browser: connect to a second PostHog with another key, which a reload
+keeps for this browser session only; a wrong key is explained."""
 
 from __future__ import annotations
 
@@ -61,3 +61,38 @@ def test_wrong_key_shows_the_401_message(server, second, page, wait_for_app):
     alert = page.get_by_test_id("stAlert").filter(has_text="did not accept the API key")
     expect(alert).to_have_count(1)
     expect(page.get_by_role("button", name="Use this project")).to_have_count(0)
+
+
+def test_a_reload_keeps_the_settings_connection_for_this_browser_only(
+    server, second, page, browser, wait_for_app
+):
+    page.goto(f"{server.url}/settings")
+    wait_for_app(page)
+    _fill(page, wait_for_app, second.url, SECOND_KEY)
+    page.get_by_role("button", name="Use this project").click()
+    wait_for_app(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    second_host = second.url.removeprefix("http://")
+    expect(sidebar).to_contain_text(second_host)
+
+    page.goto(f"{server.url}/hog-functions")  # a new Streamlit session, as F5 starts
+    wait_for_app(page)
+    expect(sidebar).to_contain_text(second_host)
+    expect(sidebar).to_contain_text("Chosen in Settings for this browser session")
+    expect(page.get_by_test_id("stToast").filter(has_text="Still on project")).to_have_count(1)
+    expect(page.get_by_test_id("stMain")).to_contain_text("12 functions")
+    assert SECOND_KEY not in page.url and SECOND_KEY not in page.content()
+
+    other = browser.new_context().new_page()  # another browser session: the default
+    other.goto(f"{server.url}/settings")
+    wait_for_app(other)
+    expect(other.get_by_test_id("stSidebar")).not_to_contain_text(second_host)
+    other.context.close()
+
+    page.goto(f"{server.url}/settings")
+    wait_for_app(page)
+    page.get_by_role("button", name="Return to the default connection").click()
+    wait_for_app(page)
+    page.reload()
+    wait_for_app(page)
+    expect(sidebar).not_to_contain_text(second_host)
