@@ -7,7 +7,7 @@ aliases, aggregates such as `sum`, `sumIf`, `countIf` and `count()`, `toStartOfH
 AND/OR/comparisons/IN/LIKE, GROUP BY, HAVING, ORDER BY, LIMIT and OFFSET) is parsed here and
 translated into SQLite. SQLite runs it over an in-memory `app_metrics` table holding one row
 per function, hour and metric name, built from the same deterministic hourly counts that
-`/hog_functions/{id}/metrics/` serves (`hog_functions.hourly_counts`). Only the hours the
+`/hog_functions/{id}/metrics/` serves (`hog_functions.model.hourly_counts`). Only the hours the
 query can see are built: from the query's lower `timestamp` bound (or the 90 days PostHog
 keeps) to its upper bound or now.
 
@@ -32,9 +32,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from emulator import hog_functions as hf
 from emulator import seed as demo
 from emulator.errors import ApiError, iso
+from emulator.hog_functions import model as hf
+from emulator.routing import JSON, Request
 
 DEFAULT_RETURNED_ROWS = 100
 MAX_SELECT_RETURNED_ROWS = 50_000
@@ -70,24 +71,16 @@ class QueryError(Exception):
 # --- handler ---------------------------------------------------------------------------------
 
 
-def handle(handler, method: str, team: int, rest: list[str], body: Any, key) -> tuple:
-    """Route `/query/` (the server has already checked the key and the project)."""
-    if rest != ["query"]:
-        raise ApiError.not_found()
-    if method != "POST":
-        raise ApiError.envelope(
-            405, "invalid_request", "method_not_allowed", f'Method "{method}" not allowed.'
-        )
-    handler._require(key, "query", "read")
-    sql = _hogql_text(body)
-    emu = handler.emulator
+def run_query(req: Request) -> tuple:
+    """`POST /query/`: run a HogQLQuery for the request's project."""
+    sql = _hogql_text(req.body)
     started = time.perf_counter()
     try:
-        payload = run(emu, team, sql)
+        payload = run(req.emu, req.team, sql)
     except QueryError as err:
         raise ApiError.validation(str(err)) from None
     payload["timings"].append({"k": ".", "t": round(time.perf_counter() - started, 6)})
-    return 200, payload, "application/json"
+    return 200, payload, JSON
 
 
 def _hogql_text(body: Any) -> str:

@@ -14,7 +14,12 @@ USERS = [
     {"id": 3, "first_name": "Chen", "last_name": "Wei", "email": "chen@hedgebox.example"},
     {"id": 4, "first_name": "Dana", "last_name": "Kowalski", "email": "dana@hedgebox.example"},
 ]
-ORGANIZATION = {"id": "0190a3b2-0000-7000-8000-000000000001", "name": "Hedgebox Inc."}
+# the key's user (Ada) is a plain member: 1 member, 8 admin, 15 owner, as in PostHog
+ORGANIZATION = {
+    "id": "0190a3b2-0000-7000-8000-000000000001",
+    "name": "Hedgebox Inc.",
+    "membership_level": 1,
+}
 PROJECTS = [
     {"id": 1, "name": "Hedgebox (production)", "timezone": "UTC"},
     {"id": 2, "name": "Hedgebox (staging)", "timezone": "Europe/Berlin"},

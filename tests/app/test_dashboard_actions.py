@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from emulator.analytics import stored_dashboard, stored_dashboard_named, stored_insight
-from emulator.analytics_seed import user_uuid
+from emulator.analytics.seed import user_uuid
 from services.journal import Journal
 from tests.app.test_dashboards import (
     CREATE,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from emulator.analytics import stored_dashboard, stored_dashboard_named, stored_dashboards
-from emulator.analytics_seed import user_uuid
+from emulator.analytics.seed import user_uuid
 
 LIST = """
 from components.dashboards import dashboard_list

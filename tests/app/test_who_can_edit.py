@@ -8,7 +8,7 @@ import pytest
 
 from emulator import seed
 from emulator.analytics import stored_dashboard_named
-from emulator.analytics_seed import user_uuid
+from emulator.analytics.seed import user_uuid
 from tests.app.test_dashboards import _button, _text, _widget, _writes
 
 PANEL = """

@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from emulator.analytics import stored_dashboard_named
-from emulator.analytics_seed import user_uuid
+from emulator.analytics.seed import user_uuid
 from services.journal import Journal
 
 ROOT = Path(__file__).resolve().parents[2]

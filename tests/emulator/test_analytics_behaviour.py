@@ -18,7 +18,7 @@ from emulator.analytics import (
     stored_insights,
     user_uuid,
 )
-from emulator.analytics_seed import HOSTILE_INSIGHTS
+from emulator.analytics.seed import HOSTILE_INSIGHTS
 
 INSIGHTS = "/api/projects/1/insights/"
 DASHBOARDS = "/api/projects/1/dashboards/"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from emulator import batch_exports as emulated
+from emulator.batch_exports import seed as emulated
 from emulator.batch_exports import stored_export
 from services import errors as e
 from services.batch_exports import (

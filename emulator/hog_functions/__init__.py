@@ -1,0 +1,2 @@
+"""Hog functions: `model` (serializers, validation, logs, metrics, invocations) and `handlers`
+(what each route does)."""
