@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from emulator import account, query
 from emulator.analytics import collaborators, dashboards, insights, sharing
+from emulator.analytics.common import refuse_delete
 from emulator.batch_exports import app_metrics, backfills, exports, plugin_configs, runs
 from emulator.hog_functions import handlers as hog
 from emulator.routing import Route, read, route, unmapped, write
@@ -95,7 +96,7 @@ ROUTES: list[Route] = [
     route("GET", f"{P}/insights/trending", insights.trending, read(INSIGHT)),
     route("GET", INS, insights.get_insight, read(INSIGHT)),
     route("PATCH PUT", INS, insights.update_insight, write(INSIGHT)),
-    route("DELETE", INS, insights.refuse_delete, write(INSIGHT)),
+    route("DELETE", INS, refuse_delete, write(INSIGHT)),
     route("GET", f"{INS}/activity", insights.insight_activity, read(ACTIVITY)),
     route("POST", f"{INS}/viewed", insights.insight_viewed, unmapped(INSIGHT)),
     route("GET", f"{INS}/sharing", sharing.show_insight, read(SHARING)),
@@ -106,7 +107,7 @@ ROUTES: list[Route] = [
     route("POST", f"{P}/dashboards", dashboards.create_dashboard, write(DASHBOARD)),
     route("GET", DASH, dashboards.get_dashboard, read(DASHBOARD)),
     route("PATCH PUT", DASH, dashboards.update_dashboard, write(DASHBOARD)),
-    route("DELETE", DASH, dashboards.refuse_delete, write(DASHBOARD)),
+    route("DELETE", DASH, refuse_delete, write(DASHBOARD)),
     route("PATCH", f"{DASH}/move_tile", dashboards.move_tile, unmapped(DASHBOARD)),
     route("GET", f"{DASH}/collaborators", collaborators.list_collaborators, read(DASHBOARD)),
     route("POST", f"{DASH}/collaborators", collaborators.add_collaborator, write(DASHBOARD)),

@@ -56,6 +56,10 @@ def handler(fn: Callable[[Ctx], tuple]) -> Callable[[Request], tuple]:
     return run
 
 
+def refuse_delete(req: Request) -> tuple:
+    raise ApiError(405, None)  # ForbidDestroyModel: soft delete with PATCH
+
+
 def server_error() -> ApiError:
     return ApiError.envelope(500, "server_error", "error", "A server error occurred.")
 

@@ -370,11 +370,6 @@ def update_dashboard(ctx: Ctx):
 
 
 @handler
-def refuse_delete(ctx: Ctx):
-    raise ApiError(405, None)  # ForbidDestroyModel: soft delete with PATCH
-
-
-@handler
 def move_tile(ctx: Ctx):
     dash = find_dashboard(ctx, ctx.params["id"])
     return 200, _move_tile(ctx, dash, ctx.body()), JSON

@@ -682,11 +682,6 @@ def update_insight(ctx: Ctx):
 
 
 @handler
-def refuse_delete(ctx: Ctx):
-    raise ApiError(405, None)  # ForbidDestroyModel: soft delete with PATCH
-
-
-@handler
 def activity(ctx: Ctx):
     return 200, activity_page(ctx, None), JSON
 
