@@ -3,6 +3,7 @@ request recording and fault injection for tests and benchmarks."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import random
@@ -328,28 +329,22 @@ class _Handler(BaseHTTPRequestHandler):
             raise method_not_allowed(method)
         if key is not None:
             require(key, found.scope)
-        emu = self.emulator
         params.pop("team", None)
-
-        def answer():
-            req = Request(
-                emu,
-                method,
-                self.path,
-                self.headers.get("Host"),
-                team,
-                params,
-                query,
-                body,
-                key,
-                datetime.now(UTC),
-            )
+        req = Request(
+            emu=self.emulator,
+            method=method,
+            url=self.path,
+            host=self.headers.get("Host"),
+            team=team,
+            params=params,
+            query=query,
+            body=body,
+            key=key,
+            now=datetime.now(UTC),
+        )
+        with self.emulator.lock if found.locked else contextlib.nullcontext():
+            req.now = datetime.now(UTC)  # once the lock is held: stored times keep their order
             return found.handler(req)
-
-        if not found.locked:
-            return answer()
-        with emu.lock:
-            return answer()
 
     def _team(self, key, path: str) -> int | None:
         """The project of a project path, once it exists and the key may see it."""

@@ -1,5 +1,5 @@
 """Hog function behaviour (posthog-api.md §1): serializers, validation, secrets, logs,
-metrics, invocations, rearrange, icons and enable_backfills."""
+metrics, invocations and the icon catalogue. `handlers` answers the routes with these."""
 
 from __future__ import annotations
 
