@@ -143,7 +143,8 @@ def _tile_body(ctx: Ctx, dash: dict, tile: dict, order: int) -> dict:
     }
 
 
-def _list_dashboards(ctx: Ctx) -> dict:
+@handler
+def list_dashboards(ctx: Ctx):
     q = ctx.query
     items = [
         d
@@ -167,7 +168,7 @@ def _list_dashboards(ctx: Ctx) -> dict:
     items.sort(key=lambda d: (not d["pinned"], d["name"] is None, (d["name"] or "").lower()))
     page = ctx.page(items)
     page["results"] = [dashboard_body(ctx, d, full=False) for d in page["results"]]
-    return page
+    return 200, page, JSON
 
 
 def _validate_dashboard(data: dict) -> dict:
@@ -199,7 +200,9 @@ def _validate_dashboard(data: dict) -> dict:
     return clean
 
 
-def _create_dashboard(ctx: Ctx, data: dict) -> dict:
+@handler
+def create_dashboard(ctx: Ctx):
+    data = ctx.body()
     st = ctx.st
     clean = _validate_dashboard(data)
     clean.pop("deleted", None)
@@ -228,7 +231,7 @@ def _create_dashboard(ctx: Ctx, data: dict) -> dict:
         for tile in _dashboard_tiles(st, source):
             _copy_tile(ctx, tile, dash, deep=deep)
     record_activity(ctx, "Dashboard", dash, "created", [])
-    return dashboard_body(ctx, dash, full=True)
+    return 201, dashboard_body(ctx, dash, full=True), JSON
 
 
 def _copy_tile(ctx: Ctx, tile: dict, dash: dict, *, deep: bool) -> None:
@@ -339,16 +342,6 @@ def _move_tile(ctx: Ctx, dash: dict, data: dict) -> dict:
 
 
 # --- handlers ----------------------------------------------------------------------------
-
-
-@handler
-def list_dashboards(ctx: Ctx):
-    return 200, _list_dashboards(ctx), JSON
-
-
-@handler
-def create_dashboard(ctx: Ctx):
-    return 201, _create_dashboard(ctx, ctx.body()), JSON
 
 
 @handler

@@ -170,7 +170,8 @@ def insight_body(
     return body
 
 
-def _list_insights(ctx: Ctx) -> dict:
+@handler
+def list_insights(ctx: Ctx):
     q, st = ctx.query, ctx.st
     items = [ins for ins in st["insights"].values() if ins["team_id"] == ctx.team]
     items = [ins for ins in items if not ins["deleted"]]
@@ -237,7 +238,7 @@ def _list_insights(ctx: Ctx) -> dict:
     if search:
         for row in page["results"]:
             row["search_match_type"] = "exact"
-    return page
+    return 200, page, JSON
 
 
 _ORDER_FIELDS = {
@@ -317,7 +318,9 @@ def _validate_insight(ctx: Ctx, data: dict) -> dict:
     return clean
 
 
-def _create_insight(ctx: Ctx, data: dict) -> dict:
+@handler
+def create_insight(ctx: Ctx):
+    data = ctx.body()
     st = ctx.st
     clean = _validate_insight(ctx, data)
     targets = [d for d in clean.pop("dashboards", []) if not d["deleted"]]
@@ -360,7 +363,7 @@ def _create_insight(ctx: Ctx, data: dict) -> dict:
         demo.add_tile(st, dash, ins)
     if ins["name"] or ins["derived_name"]:
         record_activity(ctx, "Insight", ins, "created", [])
-    return insight_body(ctx, ins)
+    return 201, insight_body(ctx, ins), JSON
 
 
 def _update_insight(ctx: Ctx, ins: dict, data: dict) -> dict:
@@ -517,16 +520,6 @@ def _trending(ctx: Ctx) -> dict:
 
 
 # --- handlers ----------------------------------------------------------------------------
-
-
-@handler
-def list_insights(ctx: Ctx):
-    return 200, _list_insights(ctx), JSON
-
-
-@handler
-def create_insight(ctx: Ctx):
-    return 201, _create_insight(ctx, ctx.body()), JSON
 
 
 @handler
