@@ -23,18 +23,28 @@ import streamlit as st
 
 from components.console.signin import current_identity
 from components.shared import data
+from components.shared.connection import get_client
 from components.shared.console_config import audit_mode_on, journal_url
 from components.shared.detail_page import name_typed
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services import PostHogClient
-from services.errors import UNKNOWN_OUTCOME, PostHogError, RateLimited, ValidationFailed
+from services.errors import (
+    UNKNOWN_OUTCOME,
+    MissingScope,
+    PostHogError,
+    RateLimited,
+    ValidationFailed,
+)
 from services.journal import Entry, Journal, JournalUnavailable
 from services.roles import Identity, Role
+from services.scopes import lacking, scope_for
 
 PENDING = "action_pending"
 OUTCOME = "action_outcome"
 AUDIT_MODE_REASON = "Audit mode is on: nothing can be changed."
+# the scopes PostHog said this session's key lacks: {"connection": fingerprint, "scopes": [...]}
+MISSING_SCOPES = "actions_missing_scopes"
 
 # Where each resource's objects open in the console (for the journal's links).
 LINKS = {
@@ -158,7 +168,36 @@ def blocked_reason(action: Action | str) -> str | None:
         return AUDIT_MODE_REASON
     if identity().role < action.role:
         return f"Needs the {action.role.label} role."
+    scope = lacking(scope_for(action.key), missing_scopes())
+    if scope:
+        return (
+            f"This API key lacks the `{scope}` scope: add it to the key in PostHog (Settings → "
+            "Personal API keys), or connect with a key that has it on the Settings page."
+        )
     return None
+
+
+def missing_scopes() -> list[str]:
+    """The scopes PostHog refused a write of this session for, on the current connection
+    (another connection starts with none)."""
+    kept = st.session_state.get(MISSING_SCOPES)
+    if not kept:
+        return []
+    if kept["connection"] != get_client().fingerprint:
+        st.session_state.pop(MISSING_SCOPES, None)
+        return []
+    return kept["scopes"]
+
+
+def _remember_missing_scope(client: PostHogClient, error: Exception | None) -> None:
+    """After PostHog refused a write for a missing scope: every action needing it is blocked
+    for this connection, so nobody confirms one only to be refused again."""
+    if isinstance(error, MissingScope) and error.scope:
+        scopes = [*missing_scopes(), error.scope]
+        st.session_state[MISSING_SCOPES] = {
+            "connection": client.fingerprint,
+            "scopes": list(dict.fromkeys(scopes)),
+        }
 
 
 def write_button(
@@ -343,6 +382,7 @@ def send(
         unjournaled = None
     except Exception:  # the write happened; say the journal missed its ending
         unjournaled = UNJOURNALED_END
+    _remember_missing_scope(client, outcome.error)  # the entry is complete: safe to stop here
     return Outcome(outcome.status, outcome.result, outcome.error, entry_id, unjournaled)
 
 
