@@ -265,6 +265,17 @@ def edit_form_values(export: BatchExport) -> dict[str, Any]:
     }
 
 
+def changed_between(loaded: BatchExport, latest: BatchExport) -> list[str]:
+    """The form's fields someone changed in PostHog since `loaded` was read, named as
+    `field_changes` names them. PostHog never sends a secret back, so a replaced one is not
+    seen."""
+    was, now = edit_form_values(loaded), edit_form_values(latest)
+    before, after = loaded.destination.config or {}, latest.destination.config or {}
+    return [f for f in was if was[f] != now[f]] + [
+        f"config.{k}" for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)
+    ]
+
+
 def _blank(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 

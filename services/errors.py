@@ -7,6 +7,7 @@ message ever contains the API key (the transport never puts it in a URL or a mes
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from typing import Any
 
 
@@ -221,11 +222,16 @@ class MethodNotAllowed(APIStatusError):
 class Conflict(APIStatusError):
     hint = "Someone else changed this in the meantime. Reload before saving again."
 
+    changed_by: str | None = None  # who changed it, when PostHog says (never its creator)
+    changed_at: Any = None
+    current: Any = None
+
     @classmethod
     def changed_since(cls, what: str, changed_at: Any, *, by: str | None = None, current=None):
         """Raised by `update_if_unchanged` when the object moved since it was loaded;
-        `current` is the object as it is now, for the operator to compare."""
-        when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
+        `current` is the object as it is now, for the operator to compare. `by` names who
+        changed it, only when PostHog says so; without a name the message says when."""
+        when = at_words(changed_at)
         who = f" by {by}" if by else ""
         error = cls(
             409,
@@ -237,8 +243,16 @@ class Conflict(APIStatusError):
                 "attr": None,
             },
         )
-        error.current = current
+        error.current, error.changed_by, error.changed_at = current, by, changed_at
         return error
+
+
+def at_words(moment: Any) -> str:
+    """` at 2026-03-01 10:02 UTC`, or nothing when the moment is unknown."""
+    if not moment:
+        return ""
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment
+    return f" at {moment:%Y-%m-%d %H:%M} UTC"
 
 
 class RateLimited(APIStatusError):

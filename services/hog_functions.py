@@ -423,8 +423,13 @@ def journal_changes(function: HogFunction, changes: dict[str, Any]) -> dict[str,
 
 def changed_between(loaded: HogFunction, latest: HogFunction) -> list[str]:
     """The fields someone changed in PostHog since `loaded` was read (for a refused save)."""
-    fields = ("enabled", *EDITABLE_FIELDS, "inputs")
-    return [field for field in fields if getattr(loaded, field) != getattr(latest, field)]
+    moved = [f for f in ("enabled", *EDITABLE_FIELDS) if getattr(loaded, f) != getattr(latest, f)]
+    keys = dict.fromkeys([*(loaded.inputs or {}), *(latest.inputs or {})])
+    return moved + [
+        f"inputs.{key}"  # as `describe_changes` names them
+        for key in keys
+        if (loaded.inputs or {}).get(key) != (latest.inputs or {}).get(key)
+    ]
 
 
 DEFAULT_SAMPLE_EVENT = "$pageview"

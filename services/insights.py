@@ -232,10 +232,8 @@ class Insights:
         stays a draft: PostHog saves any insight it updates unless told `saved: false`."""
         current = self.get(insight_id)
         if current.updated_at != loaded_updated_at:
-            by = current.last_modified_by.display_name if current.last_modified_by else None
-            raise errors.Conflict.changed_since(
-                "insight", current.updated_at, by=by, current=current
-            )
+            by, at = changed_by(current, loaded_updated_at)
+            raise errors.Conflict.changed_since("insight", at, by=by, current=current)
         body = dict(changes)
         if "saved" not in body and current.saved is False:
             body["saved"] = False
@@ -313,6 +311,20 @@ def parse_sharing(data: Any) -> SharingConfiguration:
 # --- helpers for operators ---------------------------------------------------------------
 
 EDITABLE = ("name", "description", "tags", "saved")
+
+
+def changed_by(current: Insight, loaded_updated_at: Any) -> tuple[str | None, Any]:
+    """Who changed the insight since it was loaded, and when: PostHog's `last_modified_by`
+    and `last_modified_at` when that modification came after loading (PostHog moves them only
+    for material fields), else no name and the moment of `updated_at`."""
+    modified = current.last_modified_at
+    if (
+        current.last_modified_by
+        and modified
+        and (not loaded_updated_at or modified > loaded_updated_at)
+    ):
+        return current.last_modified_by.display_name, modified
+    return None, current.updated_at
 
 
 def current_values(insight: Insight) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from components.batch_exports.fields import change_rows, field_words
-from components.shared import copy_form, data
+from components.shared import conflict, copy_form, data
 from components.shared.actions import Action, Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
@@ -23,7 +23,7 @@ from services.batch_exports import (
     run_in_order,
 )
 from services.copies import export_copy, export_secrets
-from services.errors import Conflict, PostHogError, TooManyBackfills, ValidationFailed
+from services.errors import PostHogError, TooManyBackfills, ValidationFailed
 from services.models import BatchExport
 from services.roles import Role
 
@@ -40,11 +40,6 @@ def target(export: BatchExport) -> Target:
 def new_target(name: str) -> Target:
     """A batch export that does not exist yet (create, check new settings)."""
     return Target("batch_export", None, name.strip() or "new export")
-
-
-def conflict_key(export_id: str) -> str:
-    """Where a refused save leaves the operator's changes, to show above the reloaded form."""
-    return f"be_conflict_{export_id}"
 
 
 def field_for(error: ValidationFailed) -> str:
@@ -221,8 +216,7 @@ def _review(_client, target: Target, params: dict) -> dict:
 
 
 def _edit_refused(target: Target, params: dict, error: Exception) -> None:
-    if isinstance(error, Conflict):
-        st.session_state[conflict_key(target.id)] = change_rows(target.obj, params["changes"])
+    conflict.refused("batch_export", target.id, target.obj, error)  # the draft stays as typed
     _form_errors(target, params, error)
 
 
@@ -246,6 +240,7 @@ EDIT = declare(
         keys=("be_save_confirm", "be_save_keep"),
     ),
     changes=lambda t, p: field_changes(t.obj, p["changes"]),
+    on_done=lambda t, _p, _r: conflict.saved("batch_export", t.id),
     on_refused=_edit_refused,
 )
 

@@ -15,7 +15,13 @@ from zoneinfo import available_timezones
 import streamlit as st
 
 from components.batch_exports import actions, test_steps
-from components.batch_exports.fields import INTERVAL_LABELS, destination_label, field_words
+from components.batch_exports.fields import (
+    INTERVAL_LABELS,
+    change_rows,
+    destination_label,
+    field_words,
+)
+from components.shared import conflict
 from components.shared.actions import request, write_button
 from components.shared.feedback import field_error
 from services import PostHogClient
@@ -28,6 +34,7 @@ from services.batch_exports import (
     MOMENTS,
     READ_ONLY_TYPES,
     ConfigField,
+    changed_between,
     changes_for,
     config_problems,
     edit_form_values,
@@ -346,16 +353,15 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
         st.info(why, icon=":material/lock:")
         st.json(export.destination.config)
         return
-    version = export.last_updated_at.timestamp() if export.last_updated_at else 0
-    form_key = f"{key}_{export.id}_{version:.0f}"  # fields follow the server after a save
-    conflict = st.session_state.pop(actions.conflict_key(export.id), None)
-    if conflict:
-        st.warning(
-            "Someone changed this export since you opened it, so nothing was saved. The form "
-            "now shows their version; your changes were:",
-            icon=":material/sync_problem:",
-        )
-        st.table(conflict)
+    draft = conflict.draft(
+        "batch_export",
+        export,
+        key=key,
+        what="batch export",
+        version=lambda e: e.last_updated_at,
+        moved_since_opened=changed_between,
+    )
+    export, form_key = draft.base, draft.prefix  # fields follow the server after a save
     name = st.text_input("Name", value=export.name, key=f"{form_key}_name")
     field_error(form_key, "name")
     st.markdown(f"**Destination:** {destination_label(dtype)} (cannot be changed)")
@@ -368,19 +374,21 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
     st.subheader("Schedule", divider="gray", anchor=False)
     schedule = schedule_fields(export, key=form_key)
     field_error(form_key, "form")
+    found, filters = problems(dtype, name, config, schedule, editing=True)
+    edited = {**schedule, "name": name, "config": config, "filters": filters}
+    body = {} if found else changes_for(export, edited)
+    draft.finish((r["Field"], r["After saving"], r["Now"]) for r in change_rows(export, body))
     if write_button(
         "Review and save",
         actions.EDIT,
         key=f"{form_key}_save",
         type="primary",
         help="Shows what changes before anything is sent.",
+        why_not=draft.why_not_save,
     ):
-        found, filters = problems(dtype, name, config, schedule, editing=True)
         st.session_state[f"{form_key}_errors"] = found
         if found:
             st.rerun()
-        edited = {**schedule, "name": name, "config": config, "filters": filters}
-        body = changes_for(export, edited)
         if not body:
             st.info("Nothing changed.")
         else:

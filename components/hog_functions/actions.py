@@ -12,12 +12,12 @@ from typing import Any
 import streamlit as st
 
 from components.hog_functions import diff
-from components.shared import copy_form, data
+from components.shared import conflict, copy_form, data
 from components.shared.actions import Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services.copies import FUNCTION_NAME_LIMIT, function_copy, function_secrets
-from services.errors import Conflict, PostHogError, ValidationFailed
+from services.errors import PostHogError, ValidationFailed
 from services.hog_functions import (
     MAX_ENABLED_TRANSFORMATIONS,
     journal_changes,
@@ -27,7 +27,6 @@ from services.models import HogFunction, HogFunctionTemplate
 from services.roles import Role
 
 FIELD_ERRORS = "hf_field_errors"  # {function or template id: {form field: PostHog's message}}
-CONFLICTS = "hf_conflicts"  # {function id: the function as loaded when a save was refused}
 TEST_RESULTS = "hf_test_results"  # {function id, or "new": the last test run's result}
 DELETED_HERE = "hf_deleted_here"  # {function id: name}, for the "Deleted here" tab
 
@@ -151,13 +150,12 @@ def _changes_table(_client, t: Target, params: dict) -> dict:
 
 def _saved(t: Target, _params: dict, _result: Any) -> None:
     drop(FIELD_ERRORS, t.id)
-    drop(CONFLICTS, t.id)
+    conflict.saved("hog_function", t.id)
 
 
 def _save_refused(t: Target, _params: dict, error: Exception) -> None:
     _keep_field_error(t.id, error)
-    if isinstance(error, Conflict):
-        keep(CONFLICTS, t.id, t.obj)  # the form keeps the draft on the version it was made on
+    conflict.refused("hog_function", t.id, t.obj, error)  # the draft stays on its version
 
 
 EDIT = declare(

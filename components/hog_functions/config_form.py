@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from components.hog_functions import actions, diff
-from components.shared import data
+from components.shared import conflict, data
 from components.shared.actions import request, write_button
 from components.shared.feedback import show_error
 from components.shared.text import plain
@@ -23,6 +23,7 @@ from services.hog_functions import (
     NAME_LIMIT,
     changed_between,
     changes_for,
+    describe_changes,
     form_values,
     input_value,
     inputs_payload,
@@ -62,16 +63,18 @@ def _field_error(messages: dict[str, str], field: str) -> None:
 FieldError = Callable[[str], None]  # shows the error of one field, where it is called
 
 
-def _widget_prefix(function: HogFunction, key: str) -> str:
-    version = function.updated_at.timestamp() if function.updated_at else 0
-    return f"{key}_{function.id}_{version:.0f}"
-
-
 def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form") -> dict:
     """Render the form; return the configuration it currently describes (unsaved values
     included), for test runs."""
-    function = _draft_base(function, key)
-    prefix = _widget_prefix(function, key)
+    draft = conflict.draft(
+        "hog_function",
+        function,
+        key=key,
+        what="function",
+        version=lambda f: f.updated_at,
+        moved_since_opened=changed_between,
+    )
+    function, prefix = draft.base, draft.prefix
     server_errors: dict[str, str] = actions.kept(actions.FIELD_ERRORS, function.id) or {}
     errors: dict[str, str] = {}  # problems found here, before anything is sent
     placed: set[str] = set()  # fields whose errors show next to them
@@ -149,31 +152,9 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
 
     elsewhere = {f: m for f, m in server_errors.items() if f not in placed}
     changes = changes_for(function, edited, input_values=values, new_secrets=new_secrets)
-    _save_controls(client, function, prefix, changes, errors, elsewhere)
+    draft.finish((f, after, before) for f, before, after in describe_changes(function, changes))
+    _save_controls(client, function, prefix, changes, errors, elsewhere, draft.why_not_save)
     return _configuration(function, changes, values, new_secrets)
-
-
-def _draft_base(function: HogFunction, key: str) -> HogFunction:
-    """The version the draft is made on. After a save was refused because someone changed the
-    function, that is still the version the operator opened, until they reload the latest."""
-    loaded: HogFunction | None = actions.kept(actions.CONFLICTS, function.id)
-    if loaded is None or loaded.updated_at == function.updated_at:
-        actions.drop(actions.CONFLICTS, function.id)
-        return function
-    moved = ", ".join(changed_between(loaded, function)) or "its version"
-    st.warning(
-        plain(
-            f"Someone changed this function in PostHog since you opened it ({moved}). Your "
-            "draft below is kept on the version you opened, and saving it is refused. Copy "
-            "what you need, then reload the latest version to make your change again."
-        ),
-        icon=":material/sync_problem:",
-    )
-    if st.button("Reload the latest version", key=f"{key}_reload", icon=":material/refresh:"):
-        actions.drop(actions.CONFLICTS, function.id)
-        actions.drop(actions.FIELD_ERRORS, function.id)
-        st.rerun()
-    return loaded
 
 
 def _icon_picker(client: PostHogClient, function: HogFunction, prefix: str) -> str | None:
@@ -341,7 +322,7 @@ def _configuration(function, changes, values, new_secrets) -> dict:
     return config
 
 
-def _save_controls(client, function, prefix, changes, errors, elsewhere) -> None:
+def _save_controls(client, function, prefix, changes, errors, elsewhere, why_not) -> None:
     st.divider()
     for field, message in elsewhere.items():  # PostHog named a field the form does not show
         st.error(plain(f"{field}: {message}"), icon=":material/error:")
@@ -360,5 +341,6 @@ def _save_controls(client, function, prefix, changes, errors, elsewhere) -> None
         key=f"{prefix}_save",
         icon=":material/save:",
         help="Asks first, showing exactly what PostHog will receive.",
+        why_not=why_not,
     ):
         request(client, actions.EDIT, actions.target(function), changes=changes)

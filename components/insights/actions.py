@@ -7,13 +7,13 @@ from typing import Any
 
 import streamlit as st
 
-from components.shared import data
+from components.shared import conflict, data
 from components.shared.actions import Action, Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services.analytics_models import Insight
-from services.errors import Conflict, NotFound, PostHogError, ValidationFailed
-from services.insights import EDITABLE, changes_for, current_values
+from services.errors import NotFound, PostHogError, ValidationFailed
+from services.insights import EDITABLE, current_values
 from services.roles import Role
 
 # tiles show insights, so dashboards read them too
@@ -61,14 +61,15 @@ def _field_error(form: str, error: Exception, fields: tuple[str, ...], failed: s
         st.session_state[f"{form}_errors"] = {field: f"{failed}: {error.detail or error}"}
 
 
-def _draft_refused(t: Target, p: dict, error: Exception) -> None:
-    """Keep the operator's edits: on a conflict they go on top of the other version."""
-    draft = p["draft"]
-    st.session_state[f"{draft}_carry"] = p["changes"]
-    if isinstance(error, Conflict) and getattr(error, "current", None) is not None:
-        theirs = changes_for(t.obj, current_values(error.current))
-        st.session_state[f"{draft}_conflict"] = list(theirs) or ["other fields"]
+def _edit_refused(t: Target, p: dict, error: Exception) -> None:
+    """Keep the operator's draft: after a conflict, on the version it was made on."""
+    conflict.refused("insight", t.id, t.obj, error)
     _field_error(p["form"], error, EDITABLE, "Not saved")
+
+
+def _edited(t: Target, p: dict, _result: Any) -> None:
+    conflict.saved("insight", t.id)
+    st.session_state.pop(f"{p['form']}_errors", None)
 
 
 def saved_words(changes: dict) -> str:
@@ -98,8 +99,8 @@ EDIT = declare(
         field: {"before": current_values(t.obj)[field], "after": value}
         for field, value in p["changes"].items()
     },
-    on_done=lambda _t, p, _r: st.session_state.pop(f"{p['form']}_errors", None),
-    on_refused=_draft_refused,
+    on_done=_edited,
+    on_refused=_edit_refused,
 )
 
 

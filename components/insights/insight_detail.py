@@ -11,19 +11,18 @@ import pandas as pd
 import streamlit as st
 
 from components.analytics import sharing
-from components.insights import actions, controls
+from components.insights import actions, controls, insight_form
 from components.insights import activity as insight_activity
-from components.insights.insight_form import known_tags
 from components.insights.insight_list import type_label
 from components.shared import data
 from components.shared.actions import Target, request, write_button
 from components.shared.detail_page import back_to_list
-from components.shared.feedback import field_error, show_error
+from components.shared.feedback import show_error
 from components.shared.text import plain
 from services import PostHogClient
 from services.analytics_models import Dashboard, Insight
 from services.errors import NotFound, PostHogError
-from services.insights import REFRESH_MODES, changes_for, current_values
+from services.insights import REFRESH_MODES
 
 MODE_LABELS = {
     "force_cache": "Cached only",
@@ -51,7 +50,7 @@ def render(client: PostHogClient, ident: str, *, key: str = "ins_detail") -> Non
     names = ["Details", "Dashboards", "Query and result", "Sharing", "Activity", "Danger zone"]
     details, dashboards, result, share, activity, danger = st.tabs(names)
     with details:
-        _edit(client, insight, key)
+        insight_form.render_edit(client, insight, key=key)
     with dashboards:
         _membership(client, insight, boards, key)
     with result:
@@ -108,75 +107,6 @@ def _header(client: PostHogClient, insight: Insight, key: str) -> None:
             help="Record that you viewed it now (PostHog's Last viewed, and the unused audit).",
         ):
             request(client, actions.MARK_VIEWED, actions.target(insight))
-
-
-# --- edit ----------------------------------------------------------------------------------
-
-
-def _edit(client: PostHogClient, insight: Insight, key: str) -> None:
-    version = insight.updated_at.timestamp() if insight.updated_at else 0
-    draft = f"{key}_{insight.id}"
-    form = f"{draft}_{version:.0f}"  # fields follow the server after a save
-    carried = st.session_state.pop(f"{draft}_carry", None)
-    for field, value in (carried or {}).items():  # the operator's edits survive a conflict
-        st.session_state[f"{form}_{field}"] = value
-    for field, value in current_values(insight).items():
-        st.session_state.setdefault(f"{form}_{field}", value)
-    conflict = st.session_state.pop(f"{draft}_conflict", None)
-    if conflict:
-        st.warning(
-            plain(
-                f"Someone changed this insight ({', '.join(conflict)}) since you opened it, so "
-                "nothing was saved. The form shows their version with your edits on top: "
-                "check it and save again."
-            ),
-            icon=":material/sync_problem:",
-        )
-    name = st.text_input(
-        "Name",
-        key=f"{form}_name",
-        max_chars=400,  # PostHog's Insight.name max_length
-        placeholder=insight.derived_name or "",
-        help="Blank lets PostHog derive a name from the query.",
-    )
-    field_error(form, "name")
-    description = st.text_area("Description", key=f"{form}_description", height=80)
-    field_error(form, "description")
-    options = sorted(
-        set(known_tags(client)) | set(insight.tags) | set(st.session_state[f"{form}_tags"])
-    )
-    tags = st.multiselect(
-        "Tags", options, key=f"{form}_tags", accept_new_options=True, placeholder="No tags"
-    )
-    field_error(form, "tags")
-    saved = st.checkbox(
-        "Saved",
-        key=f"{form}_saved",
-        help="Unsaved insights are drafts: PostHog's saved list skips them unless they are on "
-        "a dashboard.",
-    )
-    field_error(form, "form")
-    if write_button(
-        "Save changes",
-        actions.EDIT,
-        type="primary",
-        key=f"{form}_save",
-        help="Sends only the fields you changed.",
-    ):
-        edited = dict(name=name, description=description, tags=tags, saved=saved)
-        changes = changes_for(insight, edited)
-        if not changes:
-            st.info("Nothing changed.")
-        else:
-            request(
-                client,
-                actions.EDIT,
-                actions.target(insight),
-                changes=changes,
-                loaded_updated_at=insight.updated_at,
-                draft=draft,
-                form=form,
-            )
 
 
 # --- dashboards ----------------------------------------------------------------------------

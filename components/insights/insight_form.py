@@ -1,6 +1,7 @@
 """Creating an insight: name, description, tags, and a query from a preset or typed as JSON.
 The JSON is checked before anything is sent; a problem is shown next to its field and no
-request is made."""
+request is made. Editing one: only the fields the operator changed are sent, and a save
+refused because someone changed it meanwhile keeps the draft (`components.shared.conflict`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Any
 import streamlit as st
 
 from components.insights import actions
-from components.shared import data
+from components.shared import conflict, data
 from components.shared.actions import Target, request, write_button
 from components.shared.feedback import field_error
 from services import PostHogClient
+from services.analytics_models import Insight
 from services.errors import PostHogError
+from services.insights import changes_for, current_values
 
 
 def _trend(event: str, math: str, days: int) -> dict[str, Any]:
@@ -163,3 +166,68 @@ def render_create(client: PostHogClient, *, key: str = "ins_create") -> None:
             tags=tags,
             form=key,
         )
+
+
+def _moved(loaded: Insight, latest: Insight) -> list[str]:
+    """The editable fields someone changed in PostHog since `loaded` was read."""
+    return list(changes_for(loaded, current_values(latest)))
+
+
+def render_edit(client: PostHogClient, insight: Insight, *, key: str) -> None:
+    draft = conflict.draft(
+        "insight",
+        insight,
+        key=key,
+        what="insight",
+        version=lambda i: i.updated_at,
+        moved_since_opened=_moved,
+    )
+    insight, form = draft.base, draft.prefix  # fields follow the server after a save
+    for field, value in current_values(insight).items():
+        st.session_state.setdefault(f"{form}_{field}", value)
+    name = st.text_input(
+        "Name",
+        key=f"{form}_name",
+        max_chars=400,  # PostHog's Insight.name max_length
+        placeholder=insight.derived_name or "",
+        help="Blank lets PostHog derive a name from the query.",
+    )
+    field_error(form, "name")
+    description = st.text_area("Description", key=f"{form}_description", height=80)
+    field_error(form, "description")
+    options = sorted(
+        set(known_tags(client)) | set(insight.tags) | set(st.session_state[f"{form}_tags"])
+    )
+    tags = st.multiselect(
+        "Tags", options, key=f"{form}_tags", accept_new_options=True, placeholder="No tags"
+    )
+    field_error(form, "tags")
+    saved = st.checkbox(
+        "Saved",
+        key=f"{form}_saved",
+        help="Unsaved insights are drafts: PostHog's saved list skips them unless they are on "
+        "a dashboard.",
+    )
+    field_error(form, "form")
+    changes = changes_for(insight, dict(name=name, description=description, tags=tags, saved=saved))
+    now = current_values(insight)
+    draft.finish((field, value, now[field]) for field, value in changes.items())
+    if write_button(
+        "Save changes",
+        actions.EDIT,
+        type="primary",
+        key=f"{form}_save",
+        help="Sends only the fields you changed.",
+        why_not=draft.why_not_save,
+    ):
+        if not changes:
+            st.info("Nothing changed.")
+        else:
+            request(
+                client,
+                actions.EDIT,
+                actions.target(insight),
+                changes=changes,
+                loaded_updated_at=insight.updated_at,
+                form=form,
+            )

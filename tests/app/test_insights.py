@@ -414,8 +414,10 @@ def test_a_change_by_someone_else_is_not_overwritten(connect_env, run_script, cl
     next(t for t in at.text_input if t.label == "Name").input("Ours")
     client.insights.update(target["id"], description="Theirs")  # another operator
     _button(at, "_save").click().run()
-    assert "Someone changed this insight (description)" in _text(at)
+    assert "changed this insight in PostHog at" in _text(at) and "(description)" in _text(at)
     assert len(_sent(connect_env, "PATCH")) == 1  # only theirs
+    assert next(t for t in at.text_input if t.label == "Name").value == "Ours"  # kept
+    _button(at, "_reload").click().run()
     assert next(t for t in at.text_input if t.label == "Name").value == "Ours"
     assert next(t for t in at.text_area if t.label == "Description").value == "Theirs"
     _button(at, "_save").click().run()
