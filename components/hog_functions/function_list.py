@@ -116,6 +116,13 @@ def to_frame(functions: list[HogFunction], fleet: FleetTotals, host: str) -> pd.
             "Created by",
         ],
     )
+    if fleet.failed:  # beside the blank totals, why they are blank
+        missing = [f.id in fleet.failed for f in functions]
+        frame.insert(
+            frame.columns.get_loc("Succeeded 7d"),
+            "7d totals",
+            ["not loaded" if m else "" for m in missing],
+        )
     # nullable integers: blank, not "None", where there is no value
     return frame.astype({"Order": "Int64", "Succeeded 7d": "Int64", "Failed 7d": "Int64"})
 

@@ -64,7 +64,7 @@ def render(client: PostHogClient, *, key: str = "tpl") -> None:
                 "Name": t.name,
                 "Status": STATUS_TAGS.get(t.status or "", t.status),
                 "Description": t.description or "",
-                "Free": bool(t.free),
+                "Free": "Yes" if t.free else "No",  # text: a checkbox would look clickable
             }
             for t in shown
         ],

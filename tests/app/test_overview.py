@@ -301,7 +301,7 @@ def test_a_failing_fallback_says_why_once_and_retries_only_the_missing(no_query_
     [missing] = _missing(at)  # said once
     assert f"{len(frame)} functions' totals not loaded" in missing
     assert "temporarily unavailable" in missing and "stopped asking" in missing
-    assert frame["Succeeded 7d"].isna().all()
+    assert frame["Succeeded 7d"].isna().all() and set(frame["7d totals"]) == {"not loaded"}
 
     no_query_env.clear_faults()
     no_query_env.clear_requests()
@@ -312,6 +312,7 @@ def test_a_failing_fallback_says_why_once_and_retries_only_the_missing(no_query_
     assert not _missing(at)
     assert len(_per_function_totals(no_query_env)) == len(frame)  # only the missing ones
     assert at.dataframe[0].value["Succeeded 7d"].notna().all()
+    assert "7d totals" not in at.dataframe[0].value.columns
 
 
 def test_a_429_on_the_export_runs_names_the_wait_and_sends_no_more(connect_env, overview):

@@ -1,6 +1,6 @@
 """The lists' yes/no columns are text, not checkboxes that look clickable but do nothing:
-insights' Favorite, hog functions' Enabled, dashboards' Pinned, Shared and You can edit. The
-CSV download holds the same words as the grid."""
+insights' Favorite, hog functions' Enabled, templates' Free, dashboards' Pinned, Shared and You
+can edit. The CSV download holds the same words as the grid."""
 
 from __future__ import annotations
 
@@ -45,3 +45,16 @@ def test_dashboard_flags_are_yes_or_no(connect_env, run_script):
         assert set(frame[column]) == {"Yes", "No"}, column
     pinned = {d["name"] for d in stored_dashboards(connect_env) if d["pinned"] and not d["deleted"]}
     assert set(frame.loc[frame["Pinned"] == "Yes", "Name"]) == pinned
+
+
+GALLERY = """
+from components.hog_functions import template_gallery
+from components.shared.connection import get_client
+template_gallery.render(get_client())
+"""
+
+
+def test_template_gallery_free_is_yes_or_no(connect_env, run_script):
+    frame = _grid(run_script, GALLERY)
+    _no_bool_columns(frame)
+    assert set(frame["Free"]) == {"Yes", "No"}
