@@ -8,7 +8,7 @@ no route answers is 405 (scoped keys: refused first, as PostHog checks scopes be
 
 from __future__ import annotations
 
-from emulator import account, query
+from emulator import account, integrations, query
 from emulator.analytics import collaborators, dashboards, insights, sharing
 from emulator.analytics.common import refuse_delete
 from emulator.batch_exports import app_metrics, backfills, exports, plugin_configs, runs
@@ -120,6 +120,8 @@ ROUTES: list[Route] = [
     route("GET", f"{DASH}/sharing", sharing.show_dashboard, read(SHARING)),
     route("PATCH", f"{DASH}/sharing", sharing.change_dashboard, write(SHARING)),
     route("POST", f"{DASH}/sharing/refresh", sharing.refresh_dashboard, write(SHARING)),
+    # the project's integrations, which integration inputs point to
+    route("GET", f"{P}/integrations", integrations.list_integrations, read("integration")),
     # the query API (§7): runs outside the emulator's lock, it has its own
     route("POST", f"{P}/query", query.run_query, read("query"), locked=False),
 ]

@@ -15,6 +15,7 @@ from services.batch_exports import BatchExports
 from services.dashboards import Dashboards
 from services.hog_functions import HogFunctions
 from services.insights import Insights
+from services.integrations import Integrations
 from services.projects import Projects, Users
 from services.query import Query
 from services.ratelimit import paused_for
@@ -78,6 +79,7 @@ class PostHogClient:
             self.insights = Insights(self.transport, base)
             self.dashboards = Dashboards(self.transport, base)
             self.query = Query(self.transport, base)
+            self.integrations = Integrations(self.transport, self.project_id)
 
     def rate_limit_pause(self) -> float:
         """Seconds left of the wait PostHog asked for with its last 429 on this key."""
@@ -98,6 +100,7 @@ class PostHogClient:
             "insights",
             "dashboards",
             "query",
+            "integrations",
         ):
             raise AttributeError(f"{name} needs a project: create the client with project_id")
         raise AttributeError(name)

@@ -2,8 +2,11 @@
 
 PostHog never gives a secret back (a hog function shows a set secret input as
 `{"secret": true}`, a batch export leaves its secret config keys out), so a copy cannot carry
-them: the operator types each one again. The copy is created switched off (a function
-disabled, an export paused) and named "<name> (copy)" unless the operator names it.
+them: the operator types each one again. An integration (a Slack workspace, a HubSpot
+connection) belongs to its project, so its id is never carried over either: the operator picks
+one of the target project's integrations of the same kind, or the input is left unset. The
+copy is created switched off (a function disabled, an export paused) and named
+"<name> (copy)" unless the operator names it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from services.batch_exports import DESTINATION_FIELDS, secret_fields
 from services.errors import PostHogError
+from services.hog_functions import INTEGRATION
 from services.hog_functions import NAME_LIMIT as FUNCTION_NAME_LIMIT
 from services.models import BatchExport, HogFunction
 
@@ -27,6 +31,17 @@ class SecretNeeded:
     a batch export config key (labelled by the screen)."""
 
     key: str
+    required: bool
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class IntegrationNeeded:
+    """An integration input of a function: the copy needs one of the target project's
+    integrations of `kind` (keyed like secrets: `mappings.<n>.<key>` in a mapping)."""
+
+    key: str
+    kind: str
     required: bool
     label: str = ""
 
@@ -88,17 +103,37 @@ def _secret_input_keys(schema: list[dict] | None, inputs: dict | None) -> list[s
     return list(dict.fromkeys(keys))
 
 
-def function_secrets(source: HogFunction) -> list[SecretNeeded]:
-    """Every secret input the copy needs a value for, its mappings' ones included (keyed
-    `mappings.<n>.<key>` and labelled with the mapping's name), in the schema's order."""
+def _input_groups(source: HogFunction) -> list[tuple[str, str, list | None, dict | None]]:
+    """(key prefix, label prefix, schema, inputs) of the function and each of its mappings."""
     groups = [("", "", source.inputs_schema, source.inputs)]
     for index, mapping in enumerate(source.mappings or []):
         title = f"{mapping.get('name') or f'Mapping {index + 1}'}: "
         groups.append(
             (f"mappings.{index}.", title, mapping.get("inputs_schema"), mapping.get("inputs"))
         )
+    return groups
+
+
+def function_integrations(source: HogFunction) -> list[IntegrationNeeded]:
+    """Every integration input of the function and its mappings, in the schema's order."""
+    return [
+        IntegrationNeeded(
+            key=prefix + item["key"],
+            kind=item.get("integration") or "",
+            required=bool(item.get("required")),
+            label=title + (item.get("label") or item["key"]),
+        )
+        for prefix, title, schema, _inputs in _input_groups(source)
+        for item in schema or []
+        if item.get("type") == INTEGRATION
+    ]
+
+
+def function_secrets(source: HogFunction) -> list[SecretNeeded]:
+    """Every secret input the copy needs a value for, its mappings' ones included (keyed
+    `mappings.<n>.<key>` and labelled with the mapping's name), in the schema's order."""
     needed = []
-    for prefix, title, schema, inputs in groups:
+    for prefix, title, schema, inputs in _input_groups(source):
         by_key = {item["key"]: item for item in schema or []}
         for key in _secret_input_keys(schema, inputs):
             item = by_key.get(key, {})
@@ -112,32 +147,63 @@ def function_secrets(source: HogFunction) -> list[SecretNeeded]:
     return needed
 
 
-def _copied_inputs(schema: list[dict] | None, inputs: dict | None, secrets: dict[str, str]):
+def _copied_inputs(
+    schema: list[dict] | None,
+    inputs: dict | None,
+    secrets: dict[str, str],
+    integrations: dict[str, int],
+):
     """Plain inputs as the source has them; secrets only as the operator typed them, never
-    as a marker; a secret left empty is left out."""
+    as a marker; a secret left empty is left out. An integration only as the operator picked
+    it in the target project, and the fields read from it (a Slack channel) only with it."""
     secret_keys = set(_secret_input_keys(schema, inputs))
+    by_key = {item["key"]: item for item in schema or []}
+    linked = {k for k, item in by_key.items() if item.get("type") == INTEGRATION}
     out: dict[str, Any] = {}
     for key, entry in (inputs or {}).items():
-        if key in secret_keys or not isinstance(entry, dict) or "value" not in entry:
+        if key in secret_keys or key in linked or not isinstance(entry, dict):
             continue
+        if "value" not in entry:
+            continue
+        needs = by_key.get(key, {}).get("integration_key")
+        if needs in linked and needs not in integrations:
+            continue  # a channel of the source's workspace, without a workspace
         out[key] = {k: v for k, v in entry.items() if k in ("value", "templating")}
     for key in secret_keys:
         if key in secrets:
             out[key] = {"value": secrets[key]}
+    for key in linked & set(integrations):
+        out[key] = {"value": int(integrations[key])}
     return out
 
 
+def _for_group(values: dict, prefix: str) -> dict:
+    """The values keyed `<prefix><key>` of one input group, by their own key."""
+    return {k.removeprefix(prefix): v for k, v in values.items() if k.startswith(prefix)}
+
+
 def function_copy(
-    source: HogFunction, *, name: str | None = None, secrets: dict[str, str]
+    source: HogFunction,
+    *,
+    name: str | None = None,
+    secrets: dict[str, str],
+    integrations: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The create body of a copy of `source` in another project: same template, code,
-    inputs, filters, mappings and masking, disabled. Raises `CopyNotReady` (nothing to
-    send) while a required secret has no value or the name is longer than PostHog takes."""
+    inputs, filters, mappings and masking, disabled; each integration input as picked in the
+    target project (`integrations`, keyed like secrets). Raises `CopyNotReady` (nothing to
+    send) while a required secret or integration has no value or the name is longer than
+    PostHog takes."""
     name = (name or "").strip() or copy_name(source.name)
-    too_long = {"name": f"at most {FUNCTION_NAME_LIMIT} characters"}
-    given = _given(
-        function_secrets(source), secrets, too_long if len(name) > FUNCTION_NAME_LIMIT else None
-    )
+    integrations = integrations or {}
+    problems = {
+        i.key: "pick an integration of the target project"
+        for i in function_integrations(source)
+        if i.required and i.key not in integrations
+    }
+    if len(name) > FUNCTION_NAME_LIMIT:
+        problems["name"] = f"at most {FUNCTION_NAME_LIMIT} characters"
+    given = _given(function_secrets(source), secrets, problems)
     body: dict[str, Any] = {
         "name": name,
         "type": source.type or "destination",
@@ -146,7 +212,9 @@ def function_copy(
         "hog": source.hog,
         "icon_url": source.icon_url,
         "inputs_schema": source.inputs_schema or [],
-        "inputs": _copied_inputs(source.inputs_schema, source.inputs, given),
+        "inputs": _copied_inputs(
+            source.inputs_schema, source.inputs, _for_group(given, ""), integrations
+        ),
         "filters": _without(source.filters) or {},
         "masking": _without(source.masking),
         "mappings": None,
@@ -160,11 +228,8 @@ def function_copy(
                 "inputs": _copied_inputs(
                     mapping.get("inputs_schema"),
                     mapping.get("inputs"),
-                    {
-                        key.removeprefix(f"mappings.{index}."): value
-                        for key, value in given.items()
-                        if key.startswith(f"mappings.{index}.")
-                    },
+                    _for_group(given, f"mappings.{index}."),
+                    _for_group(integrations, f"mappings.{index}."),
                 ),
                 "filters": _without(mapping.get("filters")),
             }
@@ -230,6 +295,7 @@ def journal_changes(
     copy: str,
     switched_off: tuple[str, bool],
     secrets: dict[str, str],
+    integrations: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """What the journal records of a copy, in both projects' terms (`source` and `copy` are
     "name (id)" or a name); each secret only as "set", never its value."""
@@ -241,4 +307,6 @@ def journal_changes(
     }
     for key in sorted(k for k, v in secrets.items() if v and v.strip()):
         changes[f"secret {key}"] = {"before": None, "after": "set"}
+    for key, integration in sorted((integrations or {}).items()):
+        changes[f"integration {key}"] = {"before": None, "after": f"#{integration}"}
     return changes

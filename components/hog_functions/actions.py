@@ -16,7 +16,12 @@ from components.shared import conflict, copy_form, data
 from components.shared.actions import Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
-from services.copies import FUNCTION_NAME_LIMIT, function_copy, function_secrets
+from services.copies import (
+    FUNCTION_NAME_LIMIT,
+    function_copy,
+    function_integrations,
+    function_secrets,
+)
 from services.errors import PostHogError, ValidationFailed
 from services.hog_functions import (
     MAX_ENABLED_TRANSFORMATIONS,
@@ -323,11 +328,14 @@ def _ask_copy(client, t: Target, _params: dict) -> dict | None:
         needed=function_secrets(t.obj),
         name_limit=FUNCTION_NAME_LIMIT,
         switched_off="disabled",
+        integrations=function_integrations(t.obj),
     )
 
 
 def _copy(client, t: Target, p: dict) -> HogFunction:
-    body = function_copy(t.obj, name=p["name"], secrets=p["secrets"])
+    body = function_copy(
+        t.obj, name=p["name"], secrets=p["secrets"], integrations=p.get("integrations")
+    )
     return client.in_project(p["project_id"]).hog_functions.create(**body)
 
 

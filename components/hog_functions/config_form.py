@@ -99,7 +99,7 @@ def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form"
     field_error("icon_url")
 
     st.subheader("Inputs")
-    values, new_secrets = _inputs(function, prefix, errors, field_error)
+    values, new_secrets = _inputs(client, function, prefix, errors, field_error)
 
     st.subheader("Trigger")
     shown = form_values(function)  # what each widget starts at
@@ -189,7 +189,13 @@ def _icon_picker(client: PostHogClient, function: HogFunction, prefix: str) -> s
         return chosen["url"]
 
 
-def _inputs(function: HogFunction, prefix: str, errors: dict, field_error: FieldError):
+def _inputs(
+    client: PostHogClient,
+    function: HogFunction,
+    prefix: str,
+    errors: dict,
+    field_error: FieldError,
+):
     values: dict[str, Any] = {}
     new_secrets: dict[str, str] = {}
     secrets = secret_keys(function)
@@ -218,22 +224,23 @@ def _inputs(function: HogFunction, prefix: str, errors: dict, field_error: Field
                 new_secrets[field] = new_value
             elif item.get("required") and state == "not set":
                 errors[f"inputs__{field}"] = "This secret is required: tick Replace secret."
+        elif item.get("type") == INTEGRATION:
+            current = input_value(function, field)
+            values[field] = _integration_input(client, item, current, label, widget)
         else:
             values[field] = _plain_input(item, input_value(function, field), label, widget, errors)
-            if item.get("required") and values[field] in (None, ""):
-                errors[f"inputs__{field}"] = "This field is required."
+        if field not in secrets and item.get("required") and values[field] in (None, ""):
+            errors[f"inputs__{field}"] = "This field is required."
         field_error(f"inputs__{field}")
     return values, new_secrets
 
 
 def _plain_input(item: dict, current: Any, label: str, widget: str, errors: dict) -> Any:
-    """One non-secret input. A widget the operator did not change gives back the stored value
-    itself, so its JSON type stays PostHog's: an integration id stays an integer, a channel or
-    an object keeps its shape, an unset input stays unset."""
+    """One non-secret input other than an integration. A widget the operator did not change
+    gives back the stored value itself, so its JSON type stays PostHog's: a channel or an
+    object keeps its shape, an unset input stays unset."""
     field, kind = item["key"], item.get("type")
     help_text = item.get("description") or None
-    if kind == INTEGRATION:
-        return _integration_input(item, current, label, widget)
     if kind == "boolean" and isinstance(current, bool | None):
         ticked = st.checkbox(label, bool(current), key=widget, help=help_text)
         return current if ticked == bool(current) else ticked
@@ -254,16 +261,38 @@ def _plain_input(item: dict, current: Any, label: str, widget: str, errors: dict
     return current if text == shown else text
 
 
-def _integration_input(item: dict, current: Any, label: str, widget: str) -> int | None:
-    """The integration a function uses, by its id, read-only; the operator may give the id of
-    another integration of the project, always sent as an integer."""
+def _integration_input(
+    client: PostHogClient, item: dict, current: Any, label: str, widget: str
+) -> int | None:
+    """The integration a function uses, by name, read-only; the operator may pick another of
+    the project's integrations of the same kind. Always sent as PostHog's integer id."""
     service = item.get("integration") or "integration"
+    try:
+        choices = {i.id: i for i in data.integrations(client, service)}
+        unlisted = None
+    except PostHogError as exc:  # a key without integration:read still sees the id
+        choices, unlisted = {}, exc
     if current is None:
         st.markdown(f"**{plain(label)}** · no {plain(service)} integration connected")
     else:
-        st.markdown(f"**{plain(label)}** · {plain(service)} integration #{current}")
+        shown = choices[current].label if current in choices else f"integration #{current}"
+        st.markdown(f"**{plain(label)}** · {plain(service)}: {plain(shown)}")
     if not st.checkbox("Use another integration", key=f"{widget}_change"):
         return current
+    if choices:
+        picked = st.selectbox(
+            f"Integration for {label}",
+            list(choices),
+            index=None,
+            format_func=lambda i: choices[i].label,
+            key=widget,
+            placeholder=f"Pick one of this project's {service} integrations",
+        )
+        return current if picked is None else int(picked)
+    if unlisted is not None:
+        st.caption(plain(f"The project's integrations could not be listed: {unlisted}"))
+    else:
+        st.caption(plain(f"This project has no {service} integration: connect one in PostHog."))
     picked = st.number_input(
         f"Integration id for {label}",
         min_value=1,

@@ -15,7 +15,13 @@ from components.shared.actions import Action, Confirm, Target, declare
 from components.shared.feedback import explain
 from components.shared.text import plain
 from services import PostHogClient
-from services.copies import SecretNeeded, copy_name, journal_changes, secret_problems
+from services.copies import (
+    IntegrationNeeded,
+    SecretNeeded,
+    copy_name,
+    journal_changes,
+    secret_problems,
+)
 from services.errors import PostHogError
 from services.roles import Role
 
@@ -34,6 +40,7 @@ def ask(
     label_of: Callable[[SecretNeeded], str] = lambda secret: secret.label or secret.key,
     name_limit: int | None = None,
     switched_off: str,
+    integrations: list[IntegrationNeeded] = (),
 ) -> dict | None:
     """Draw the form; its params once the copy can be created, else None (Copy disabled)."""
     key = f"copy_{target.resource}_{target.id}"
@@ -72,6 +79,7 @@ def ask(
         secrets[secret.key] = st.text_input(
             label, type="password", key=f"{key}_secret_{secret.key}"
         )
+    picked, missing = _integrations(client, project, integrations, key=key)
     problems = secret_problems(needed, secrets)
     for secret in needed:
         if secret.key in problems:
@@ -82,7 +90,7 @@ def ask(
                 else f"{where} is required: type its value for {project.name}."
             )
             st.error(plain(message), icon=":material/key:")
-    if problems or not ready:
+    if problems or missing or not ready:
         return None
     return {
         "project_id": project.id,
@@ -91,7 +99,51 @@ def ask(
         "posthog": f"{client.host}/project/{project.id}",
         "name": name.strip(),
         "secrets": {k: v for k, v in secrets.items() if v},
+        "integrations": picked,
     }
+
+
+def _integrations(
+    client: PostHogClient, project, needed: list[IntegrationNeeded], *, key: str
+) -> tuple[dict[str, int], bool]:
+    """One picker per integration input, from the target project's integrations of its kind
+    (the source's belong to the source project). The ids picked, and whether a required one
+    is still missing."""
+    if not needed:
+        return {}, False
+    st.markdown(
+        "**Integrations.** An integration belongs to its project: pick the one the copy uses "
+        f"in {plain(project.name)}. An optional one left empty is not set."
+    )
+    picked: dict[str, int] = {}
+    missing = False
+    there = client.in_project(project.id)
+    for need in needed:
+        label = (need.label or need.key) + (" (required)" if need.required else " (optional)")
+        try:
+            choices = {i.id: i for i in data.integrations(there, need.kind)}
+        except PostHogError as exc:
+            st.error(plain(f"{label}: the integrations could not be listed: {explain(exc)}"))
+            missing = missing or need.required
+            continue
+        if not choices:
+            words = f"{project.name} has no {need.kind} integration: connect one in PostHog"
+            st.warning(plain(f"{label}: {words}."), icon=":material/link_off:")
+            missing = missing or need.required
+            continue
+        chosen = st.selectbox(
+            label,
+            list(choices),
+            index=None,
+            format_func=lambda i, c=choices: c[i].label,
+            key=f"{key}_integration_{need.key}",
+            placeholder=f"Pick a {need.kind} integration",
+        )
+        if chosen is not None:
+            picked[need.key] = int(chosen)
+        elif need.required:
+            missing = True
+    return picked, missing
 
 
 def declare_copy(
@@ -145,6 +197,7 @@ def changes(target: Target, params: dict, *, switched_off: tuple[str, bool]) -> 
         copy=params["name"],
         switched_off=switched_off,
         secrets=params["secrets"],
+        integrations=params.get("integrations"),
     )
 
 

@@ -28,6 +28,7 @@ from services.analytics_models import (
 from services.dashboards import SharingAudit
 from services.dashboards import shared_publicly as find_shared_publicly
 from services.errors import PostHogError
+from services.integrations import Integration
 from services.models import (
     AppErrorSample,
     AppMetrics,
@@ -222,6 +223,12 @@ def export_backfills(client: PostHogClient, export_id: str) -> list[BatchExportB
 @cached(ttl=2, max_entries=100, tags=("batch_exports", "export_runs"))
 def export_backfill(client: PostHogClient, export_id: str, backfill_id: str) -> BatchExportBackfill:
     return client.batch_exports.backfill(export_id=export_id, backfill_id=backfill_id)
+
+
+@cached(ttl=300, max_entries=50, tags=())
+def integrations(client: PostHogClient, kind: str) -> list[Integration]:
+    """The project's integrations of one kind (Slack workspaces…), for an integration input."""
+    return client.integrations.list(kind=kind)
 
 
 @cached(ttl=3600, max_entries=20, tags=())

@@ -121,6 +121,34 @@ def test_a_function_copy_waits_for_its_secrets_then_lands_disabled_in_project_3(
     assert _link_urls(at) == [f"{connect_env.url}/project/3/functions/{copy['id']}"]
 
 
+def test_a_slack_copy_asks_for_the_target_projects_workspace_never_the_sources(
+    connect_env, run_script
+):
+    fn = next(
+        f
+        for f in connect_env.stored_hog_functions(1)
+        if (f["template"] or {}).get("id") == "template-slack" and not f["deleted"]
+    )
+    assert fn["inputs"]["slack_workspace"]["value"] == 23  # project 1's workspace
+    prefix = f"copy_hog_function_{fn['id']}"
+    at = run_script(FUNCTION, function_id=fn["id"])
+    at.button(key="hf_detail_copy").click().run()
+    _pick_sandbox(at, prefix)
+    picker = at.selectbox(key=f"{prefix}_integration_slack_workspace")
+    assert picker.options == ["Hedgebox sandbox workspace (#52)"]  # project 3's own
+    assert at.button(key="hf_confirm_copy").disabled  # a required workspace, not picked yet
+    picker.set_value(52).run()
+    assert not at.button(key="hf_confirm_copy").disabled
+    at.button(key="hf_confirm_copy").click().run()
+    assert not at.exception and not at.error
+
+    (copy,) = connect_env.stored_hog_functions(3)
+    assert copy["inputs"]["slack_workspace"]["value"] == 52
+    assert copy["inputs"]["channel"]["value"] == fn["inputs"]["channel"]["value"]
+    (entry,) = _journal()
+    assert entry.changes["integration slack_workspace"] == {"before": None, "after": "#52"}
+
+
 def test_a_secret_of_only_spaces_is_refused_at_its_field(connect_env, run_script):
     fn = _with_required_secret(connect_env)
     prefix = f"copy_hog_function_{fn['id']}"

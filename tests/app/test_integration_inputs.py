@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from emulator.routes import SCOPE_OBJECTS
+from emulator.server import Key
 from services import PostHogClient
+from tests.markdown import unescape
 
 # the forms of a batch of functions, one after another: one AppTest per function, or every
 # form in one run, is far too slow for 300 functions
@@ -54,7 +57,7 @@ def _save(at: AppTest) -> None:
 
 
 def _texts(at: AppTest) -> str:
-    return " ".join(m.value for m in [*at.markdown, *at.caption, *at.warning])
+    return unescape(" ".join(m.value for m in [*at.markdown, *at.caption, *at.warning]))
 
 
 def test_every_seeded_form_opens_with_no_unsaved_change(connect_env, run_script):
@@ -82,7 +85,7 @@ def test_the_integration_shows_read_only_and_a_rename_of_a_slack_destination_sav
 ):
     slack = _stored(connect_env, "template-slack")
     at = run_script(FORM, function_id=slack["id"])
-    assert "slack integration #23" in _texts(at)
+    assert "slack: Hedgebox workspace (#23)" in _texts(at)  # by name, from the integrations
     assert not [n for n in at.number_input if n.key.endswith("_in_slack_workspace")]
     channel = next(t for t in at.text_input if t.key.endswith("_in_channel"))
     assert channel.value == slack["inputs"]["channel"]["value"]
@@ -116,10 +119,33 @@ def test_a_new_channel_saves_with_the_workspace_id_as_an_integer(connect_env, ru
 
 
 def test_another_integration_picked_is_sent_as_an_integer(connect_env, run_script):
+    slack = _stored(connect_env, "template-slack")
+    at = run_script(FORM, function_id=slack["id"])
+    next(c for c in at.checkbox if c.key.endswith("_in_slack_workspace_change")).check().run()
+    assert "No unsaved changes." in _texts(at)  # nothing picked yet
+    picker = next(s for s in at.selectbox if s.key.endswith("_in_slack_workspace"))
+    assert picker.options == ["Hedgebox workspace (#23)", "Hedgebox Ops workspace (#24)"]
+    picker.set_value(24).run()
+    assert "1 unsaved change" in _texts(at)
+    connect_env.clear_requests()
+    _save(at)
+    assert not at.error
+    (patch,) = _patches(connect_env)
+    assert patch.json["inputs"]["slack_workspace"] == {"value": 24}
+    assert connect_env.stored_hog_function(slack["id"])["inputs"]["slack_workspace"]["value"] == 24
+
+
+def test_a_key_without_integration_read_still_sees_and_sets_the_id(
+    connect_env, run_script, monkeypatch
+):
+    scopes = {f"{o}:write" for o in SCOPE_OBJECTS if o != "integration"}
+    connect_env.keys["phx_no_integrations"] = Key(scopes)
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", "phx_no_integrations")
     hubspot = _stored(connect_env, "template-hubspot")
     at = run_script(FORM, function_id=hubspot["id"])
+    assert "hubspot: integration #31" in _texts(at)
     next(c for c in at.checkbox if c.key.endswith("_in_oauth_change")).check().run()
-    assert "No unsaved changes." in _texts(at)  # nothing picked yet
+    assert "could not be listed" in _texts(at) and "integration:read" in _texts(at)
     next(n for n in at.number_input if n.key.endswith("_in_oauth")).set_value(44).run()
     assert "1 unsaved change" in _texts(at)
     connect_env.clear_requests()

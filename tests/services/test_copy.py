@@ -11,6 +11,7 @@ from services.copies import (
     export_copy,
     export_secrets,
     function_copy,
+    function_integrations,
     function_secrets,
     journal_changes,
     secret_problems,
@@ -135,6 +136,61 @@ def test_mapping_secrets_are_asked_for_and_never_sent_as_markers():
     assert body["enabled"] is False and secret_markers(body) == []
 
 
+def _slack_function() -> HogFunction:
+    return HogFunction(
+        id="f",
+        name="Alerts",
+        type="destination",
+        hog="return event",
+        inputs_schema=[
+            {
+                "key": "slack_workspace",
+                "type": "integration",
+                "integration": "slack",
+                "label": "Slack workspace",
+                "required": True,
+            },
+            {
+                "key": "channel",
+                "type": "integration_field",
+                "integration_key": "slack_workspace",
+                "integration_field": "slack_channel",
+                "label": "Channel",
+                "required": True,
+            },
+            {"key": "text", "type": "string", "label": "Text"},
+        ],
+        inputs={
+            "slack_workspace": {"value": 23, "order": 0},
+            "channel": {"value": "C0123", "order": 1},
+            "text": {"value": "{event.event}", "templating": "hog", "order": 2},
+        },
+    )
+
+
+def test_a_copy_never_carries_the_source_projects_integration():
+    source = _slack_function()
+    (need,) = function_integrations(source)
+    assert (need.key, need.kind, need.required) == ("slack_workspace", "slack", True)
+    with pytest.raises(CopyNotReady) as info:
+        function_copy(source, secrets={})  # the source's #23 means nothing in the target
+    assert set(info.value.problems) == {"slack_workspace"}
+
+    body = function_copy(source, secrets={}, integrations={"slack_workspace": 7})
+    assert body["inputs"] == {
+        "slack_workspace": {"value": 7},  # the target's, as an integer
+        "channel": {"value": "C0123"},
+        "text": {"value": "{event.event}", "templating": "hog"},
+    }
+
+
+def test_an_optional_integration_left_unpicked_drops_the_fields_read_from_it():
+    source = _slack_function()
+    source.inputs_schema[0]["required"] = False
+    body = function_copy(source, secrets={})
+    assert set(body["inputs"]) == {"text"}  # no workspace, so no channel of the old one
+
+
 def test_an_export_copy_lands_paused_with_the_typed_secrets(client, emulator):
     source = next(x for x in client.batch_exports.list() if x.destination.type == "Snowflake")
     needed = {s.key: s.required for s in export_secrets(source)}
@@ -182,3 +238,15 @@ def test_the_journal_gets_both_projects_and_never_a_secret():
         "secret slack_webhook_url": {"before": None, "after": "set"},
     }
     assert "s3cr3t" not in str(changes)
+
+
+def test_integrations_are_listed_per_project_and_kind(client, emulator):
+    assert [i.id for i in client.integrations.list(kind="slack")] == [23, 24]
+    assert {i.kind for i in client.integrations.list()} >= {"slack", "hubspot", "salesforce"}
+    (sandbox,) = client.in_project(SANDBOX).integrations.list()
+    assert (sandbox.id, sandbox.kind, sandbox.label) == (
+        52,
+        "slack",
+        "Hedgebox sandbox workspace (#52)",
+    )
+    assert any(r.path == "/api/environments/3/integrations/" for r in emulator.requests)
