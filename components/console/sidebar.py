@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.console.signin import current_identity, sign_in_on
 from components.shared import data
+from components.shared.actions import missing_scopes
 from components.shared.connection import RESTORED, Connection
 from components.shared.console_config import AUDIT_MODE, read_only_forced
 from components.shared.text import plain
@@ -44,6 +45,14 @@ def render_connection(conn: Connection, client: PostHogClient) -> str | None:
         if project_name is not None:
             st.caption(f"**Project** {plain(project_name)} ({conn.project_id})")
         st.caption(SOURCE_WORDS.get(conn.source, ""))
+        lacking = missing_scopes()
+        if lacking:  # said once here; each control needing them says it in its help
+            scopes = ", ".join(f"`{scope}`" for scope in lacking)
+            st.warning(
+                f"This key lacks {scopes}: PostHog refused a change for it, so the controls "
+                "needing it are off. Add it in PostHog (Settings → Personal API keys).",
+                icon=":material/key_off:",
+            )
     if st.session_state.pop(RESTORED, False):
         # once, after a reload: the operator sees which PostHog they are acting on
         st.toast(

@@ -37,6 +37,15 @@ if st.button("Enable the second", key="again"):
     request(client, actions.ENABLE, actions.target(second))
 """
 
+SIDEBAR = (
+    SWITCHES
+    + """
+from components.console.sidebar import render_connection
+from components.shared.connection import current_connection
+render_connection(current_connection(), client)
+"""
+)
+
 
 def _writes(emulator) -> list:
     return [r for r in emulator.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]
@@ -116,3 +125,12 @@ def test_another_connection_starts_without_the_remembered_scope(
     at.button(key="again").click().run()
     assert [r.method for r in _writes(connect_env)] == ["PATCH"]
     assert connect_env.stored_hog_function(ids[1])["enabled"] is True
+
+
+def test_the_sidebar_says_the_missing_scope_once(connect_env, monkeypatch, run_script):
+    monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", connect_env.readonly_key)
+    at = run_script(SIDEBAR, ids=_disabled_functions(connect_env))
+    assert not [w for w in at.sidebar.warning if "lacks" in w.value]
+    at.toggle[0].set_value(True).run()
+    [said] = [w.value for w in at.sidebar.warning if "lacks" in w.value]
+    assert "hog_function:write" in said and "Personal API keys" in said
