@@ -341,6 +341,11 @@ def render_create(client: PostHogClient, *, key: str = "be_create") -> None:
 # --- edit ------------------------------------------------------------------------------------
 
 
+VERSIONED = conflict.Versioned(
+    "batch_export", "batch export", lambda e: e.last_updated_at, changed_between
+)
+
+
 def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_edit") -> None:
     dtype = export.destination.type
     if dtype in READ_ONLY_TYPES:
@@ -353,14 +358,7 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
         st.info(why, icon=":material/lock:")
         st.json(export.destination.config)
         return
-    draft = conflict.draft(
-        "batch_export",
-        export,
-        key=key,
-        what="batch export",
-        version=lambda e: e.last_updated_at,
-        moved_since_opened=changed_between,
-    )
+    draft = VERSIONED.draft(export, key=key)
     export, form_key = draft.base, draft.prefix  # fields follow the server after a save
     name = st.text_input("Name", value=export.name, key=f"{form_key}_name")
     field_error(form_key, "name")
@@ -389,14 +387,6 @@ def render_edit(client: PostHogClient, export: BatchExport, *, key: str = "be_ed
         st.session_state[f"{form_key}_errors"] = found
         if found:
             st.rerun()
-        if not body:
-            st.info("Nothing changed.")
-        else:
-            request(
-                client,
-                actions.EDIT,
-                actions.target(export),
-                changes=body,
-                loaded_updated_at=export.last_updated_at,
-                form=form_key,
-            )
+        VERSIONED.save(
+            client, actions.EDIT, actions.target(export), body, base=export, form=form_key
+        )

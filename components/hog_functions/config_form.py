@@ -63,17 +63,13 @@ def _field_error(messages: dict[str, str], field: str) -> None:
 FieldError = Callable[[str], None]  # shows the error of one field, where it is called
 
 
+VERSIONED = conflict.Versioned("hog_function", "function", lambda f: f.updated_at, changed_between)
+
+
 def render(client: PostHogClient, function: HogFunction, *, key: str = "hf_form") -> dict:
     """Render the form; return the configuration it currently describes (unsaved values
     included), for test runs."""
-    draft = conflict.draft(
-        "hog_function",
-        function,
-        key=key,
-        what="function",
-        version=lambda f: f.updated_at,
-        moved_since_opened=changed_between,
-    )
+    draft = VERSIONED.draft(function, key=key)
     function, prefix = draft.base, draft.prefix
     server_errors: dict[str, str] = actions.kept(actions.FIELD_ERRORS, function.id) or {}
     errors: dict[str, str] = {}  # problems found here, before anything is sent

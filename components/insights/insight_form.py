@@ -173,15 +173,11 @@ def _moved(loaded: Insight, latest: Insight) -> list[str]:
     return list(changes_for(loaded, current_values(latest)))
 
 
+VERSIONED = conflict.Versioned("insight", "insight", lambda i: i.updated_at, _moved)
+
+
 def render_edit(client: PostHogClient, insight: Insight, *, key: str) -> None:
-    draft = conflict.draft(
-        "insight",
-        insight,
-        key=key,
-        what="insight",
-        version=lambda i: i.updated_at,
-        moved_since_opened=_moved,
-    )
+    draft = VERSIONED.draft(insight, key=key)
     insight, form = draft.base, draft.prefix  # fields follow the server after a save
     for field, value in current_values(insight).items():
         st.session_state.setdefault(f"{form}_{field}", value)
@@ -220,14 +216,6 @@ def render_edit(client: PostHogClient, insight: Insight, *, key: str) -> None:
         help="Sends only the fields you changed.",
         why_not=draft.why_not_save,
     ):
-        if not changes:
-            st.info("Nothing changed.")
-        else:
-            request(
-                client,
-                actions.EDIT,
-                actions.target(insight),
-                changes=changes,
-                loaded_updated_at=insight.updated_at,
-                form=form,
-            )
+        VERSIONED.save(
+            client, actions.EDIT, actions.target(insight), changes, base=insight, form=form
+        )

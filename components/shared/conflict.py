@@ -10,8 +10,9 @@
    A save then sends their changes on top of the latest version (checked against its
    `updated_at`).
 
-A form calls `draft(...)` before its widgets (it gives the version to edit and the widget key
-prefix) and `Draft.finish(...)` after them; its actions call `refused` and `saved`.
+A resource declares a `Versioned` once; its form calls `.draft(...)` before its widgets (it
+gives the version to edit and the widget key prefix), `Draft.finish(...)` after them and
+`.save(...)` to send; its actions call `refused` and `saved`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.shared.actions import request
 from components.shared.text import plain
 from services.errors import Conflict, at_words
 
@@ -168,6 +170,43 @@ def draft(
             kept.base, kept.reloaded = latest, True
             st.rerun()
     return Draft(base, prefix, kept, moved_since_opened)
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """How one resource's edit form meets someone else's edit, declared once per resource:
+    its kind (`resource`), its words (`what`), the field PostHog moves on every save
+    (`version`), and the editable fields that moved between two versions."""
+
+    resource: str
+    what: str
+    version: Callable[[Any], datetime | None]
+    moved_since_opened: Callable[[Any, Any], list[str]]
+
+    def draft(self, latest: Any, *, key: str) -> Draft:
+        return draft(
+            self.resource,
+            latest,
+            key=key,
+            what=self.what,
+            version=self.version,
+            moved_since_opened=self.moved_since_opened,
+        )
+
+    def save(self, client, action, target, changes: dict, *, base: Any, form: str) -> None:
+        """Send the operator's changes on `base`, the version they edited (checked against
+        its `version`), or say that nothing changed."""
+        if not changes:
+            st.info("Nothing changed.")
+            return
+        request(
+            client,
+            action,
+            target,
+            changes=changes,
+            loaded_updated_at=self.version(base),
+            form=form,
+        )
 
 
 def _prefix(key: str, obj: Any, version: Callable[[Any], Any], generation: int = 0) -> str:
