@@ -118,6 +118,16 @@ def test_a_new_channel_saves_with_the_workspace_id_as_an_integer(connect_env, ru
     )
 
 
+def _one_change_saved(at: AppTest, emulator):
+    """The form says one unsaved change; saving it sends one PATCH, accepted."""
+    assert "1 unsaved change" in _texts(at)
+    emulator.clear_requests()
+    _save(at)
+    assert not at.error
+    (patch,) = _patches(emulator)
+    return patch
+
+
 def test_another_integration_picked_is_sent_as_an_integer(connect_env, run_script):
     slack = _stored(connect_env, "template-slack")
     at = run_script(FORM, function_id=slack["id"])
@@ -126,11 +136,7 @@ def test_another_integration_picked_is_sent_as_an_integer(connect_env, run_scrip
     picker = next(s for s in at.selectbox if s.key.endswith("_in_slack_workspace"))
     assert picker.options == ["Hedgebox workspace (#23)", "Hedgebox Ops workspace (#24)"]
     picker.set_value(24).run()
-    assert "1 unsaved change" in _texts(at)
-    connect_env.clear_requests()
-    _save(at)
-    assert not at.error
-    (patch,) = _patches(connect_env)
+    patch = _one_change_saved(at, connect_env)
     assert patch.json["inputs"]["slack_workspace"] == {"value": 24}
     assert connect_env.stored_hog_function(slack["id"])["inputs"]["slack_workspace"]["value"] == 24
 
@@ -147,11 +153,7 @@ def test_a_key_without_integration_read_still_sees_and_sets_the_id(
     next(c for c in at.checkbox if c.key.endswith("_in_oauth_change")).check().run()
     assert "could not be listed" in _texts(at) and "integration:read" in _texts(at)
     next(n for n in at.number_input if n.key.endswith("_in_oauth")).set_value(44).run()
-    assert "1 unsaved change" in _texts(at)
-    connect_env.clear_requests()
-    _save(at)
-    assert not at.error
-    (patch,) = _patches(connect_env)
+    patch = _one_change_saved(at, connect_env)
     assert patch.json["inputs"]["oauth"] == {"value": 44}
     assert isinstance(patch.json["inputs"]["properties"]["value"], dict)
     assert connect_env.stored_hog_function(hubspot["id"])["inputs"]["oauth"]["value"] == 44
