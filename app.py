@@ -6,8 +6,10 @@ from components.console.sidebar import render_audit_mode, render_connection, ren
 from components.console.signin import gate
 from components.shared import actions, bulk
 from components.shared.connection import current_connection, get_client
+from components.shared.tables import hide_grid_csv_download
 
 st.set_page_config(page_title="PostHog Admin Console", page_icon=":material/hub:", layout="wide")
+hide_grid_csv_download()  # every CSV comes from a formula-safe Download CSV button
 
 
 def _page(script: str, title: str, icon: str, url_path: str, **options) -> st.Page:

@@ -34,6 +34,20 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return safe.to_csv(index=False).encode()
 
 
+# Streamlit's own "Download as CSV" in every grid's toolbar writes cells as they are, formula
+# starts included, and st.dataframe has no switch for it: hidden, so the one CSV an operator
+# gets is `download_csv`'s.
+_NO_GRID_CSV = (
+    '<style>[data-testid="stElementToolbar"] button[aria-label="Download as CSV"]'
+    "{display: none !important}</style>"
+)
+
+
+def hide_grid_csv_download() -> None:
+    """Once per page run, before any grid (app.py)."""
+    st.html(_NO_GRID_CSV)
+
+
 def download_csv(target: Any, frame: pd.DataFrame, *, file_name: str, key: str) -> None:
     target.download_button(
         "Download CSV",

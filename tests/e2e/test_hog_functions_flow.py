@@ -99,3 +99,16 @@ def test_hostile_names_render_as_text(server, emu, page, wait_for_app, hostile):
     assert main.locator("a[href*='evil.example']").count() == 0
     assert main.locator("script").count() == 0
     assert alerts == []
+
+
+def test_the_only_csv_is_the_formula_safe_one(server, page, wait_for_app):
+    page.goto(f"{server.url}/hog-functions")
+    wait_for_app(page)
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.hover()
+    toolbar = page.get_by_test_id("stElementToolbar").first
+    expect(toolbar.get_by_role("button", name="Search")).to_be_visible()  # the toolbar is up
+    # Streamlit's own grid export writes "=cmd()" names raw: hidden
+    expect(toolbar.get_by_role("button", name="Download as CSV")).to_be_hidden()
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("button", name="Download CSV").first).to_be_visible()
