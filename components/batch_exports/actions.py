@@ -161,6 +161,7 @@ PAUSE = declare(
     changes=lambda _t, _p: {"paused": {"before": False, "after": True}},
     will="Running → paused: stops exporting at the next interval",
     skip=_already(True),
+    reread=lambda client, t: client.batch_exports.get(t.id),
 )
 
 RESUME = declare(
@@ -183,6 +184,7 @@ RESUME = declare(
     changes=_resume_changes,
     will=_will_resume,
     skip=_already(False),
+    reread=lambda client, t: client.batch_exports.get(t.id),
 )
 
 

@@ -153,6 +153,7 @@ PIN = declare(
     why=refusal,
     will="Pinned: comes first in PostHog's lists and sidebar",
     skip=_already_pinned(True),
+    reread=lambda client, t: client.dashboards.get(t.id),
 )
 
 UNPIN = declare(
@@ -169,6 +170,7 @@ UNPIN = declare(
     why=refusal,
     will="Unpinned",
     skip=_already_pinned(False),
+    reread=lambda client, t: client.dashboards.get(t.id),
 )
 
 # --- who can edit --------------------------------------------------------------------------

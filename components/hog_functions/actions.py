@@ -120,6 +120,7 @@ ENABLE = declare(
     will="Off → on: starts running",
     skip=_already(True),
     limit=_transformation_cap,
+    reread=lambda client, t: client.hog_functions.get(t.id),
 )
 
 DISABLE = declare(
@@ -142,6 +143,7 @@ DISABLE = declare(
     changes=lambda _t, _p: DISABLED,
     will="On → off: stops running at once",
     skip=_already(False),
+    reread=lambda client, t: client.hog_functions.get(t.id),
 )
 
 

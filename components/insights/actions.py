@@ -130,6 +130,7 @@ FAVORITE = declare(
     changes=lambda _t, _p: {"favorited": {"before": False, "after": True}},
     will="Added to favorites",
     skip=_already_favorite(True),
+    reread=lambda client, t: client.insights.get(t.id),
 )
 
 UNFAVORITE = declare(
@@ -144,6 +145,7 @@ UNFAVORITE = declare(
     changes=lambda _t, _p: {"favorited": {"before": True, "after": False}},
     will="Removed from favorites",
     skip=_already_favorite(False),
+    reread=lambda client, t: client.insights.get(t.id),
 )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import streamlit as st
@@ -115,6 +115,9 @@ class Action:
     will: Text | None = None
     skip: Callable[[Target, dict], str | None] | None = None
     limit: Callable[[PostHogClient, list[Target], dict], dict[Any, str]] | None = None
+    # the object as PostHog holds it now: after a lost answer (a timeout, a dropped
+    # connection, a 5xx) the runner re-reads it to tell whether the change was applied
+    reread: Callable[[PostHogClient, Target], Any] | None = None
 
 
 ACTIONS: dict[str, Action] = {}
@@ -139,6 +142,9 @@ class Outcome:
     error: Exception | None = None
     entry_id: int | None = None
     reason: str | None = None  # why it was not sent, or that the journal missed its end
+    # after a lost answer, what a re-read told (True applied, False not yet), in words
+    applied: bool | None = None
+    verdict: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -290,10 +296,17 @@ def execute(
         if action.on_done:
             action.on_done(target, params, outcome.result)
         message = _text(action.done, action, target, params, outcome.result)
+        if outcome.verdict:
+            message += f" {outcome.verdict}"
     else:
         if action.on_refused:
             action.on_refused(target, params, outcome.error)
         message = failure_message(action, target, params, outcome.error)
+        if outcome.verdict:  # not applied yet, as far as a re-read can tell
+            message = (
+                f"{action.words} “{target.name}”: PostHog may or may not have applied this. "
+                f"{outcome.verdict}"
+            )
     unjournaled = f" {outcome.reason}" if outcome.reason and outcome.ok else ""
     _leave_outcome("error" if unjournaled or not outcome.ok else "success", message + unjournaled)
     wait = getattr(outcome.error, "wait_seconds", None)
@@ -353,6 +366,8 @@ def send(
         outcome = Outcome("tested" if action.tested else "done", result=result)
     finally:
         client.transport.write_listeners.remove(listen)
+    if outcome.status == "unknown" and action.reread is not None and action.changes:
+        outcome = _reread(client, action, target, params, outcome)
 
     method = "; ".join(dict.fromkeys(m for m, _ in sent)) or None
     path = "; ".join(dict.fromkeys(p for _, p in sent)) or None
@@ -361,7 +376,7 @@ def send(
         book.complete(
             entry_id,
             outcome=outcome.status,
-            reason=None if outcome.error is None else explain(outcome.error),
+            reason=outcome.verdict or (None if outcome.error is None else explain(outcome.error)),
             method=method,
             path=path,
             object_id=result_id,
@@ -383,7 +398,7 @@ def send(
     except Exception:  # the write happened; say the journal missed its ending
         unjournaled = UNJOURNALED_END
     _remember_missing_scope(client, outcome.error)  # the entry is complete: safe to stop here
-    return Outcome(outcome.status, outcome.result, outcome.error, entry_id, unjournaled)
+    return replace(outcome, entry_id=entry_id, reason=unjournaled)
 
 
 def forget_stale(client: PostHogClient, action: Action, target: Target) -> None:
@@ -458,6 +473,37 @@ def _undo_refusal(book: Journal, entry_id: int, me: Identity) -> str | None:
 # PostHog's `attr` on refusals about the object as a whole ("Maximum of 20 enabled
 # transformation functions…" comes with attr `type`): its message says it all
 WHOLE_OBJECT_ATTRS = ("type", "non_field_errors", "__all__")
+
+
+_MISSING = object()
+
+
+def _reread(
+    client: PostHogClient, action: Action, target: Target, params: dict, outcome: Outcome
+) -> Outcome:
+    """After a lost answer: when every field the action changes already holds its new value,
+    PostHog applied it. When every one still holds its old value the outcome stays unknown,
+    since a request that timed out may still be applied, but the operator is told so; a
+    failed re-read tells nothing."""
+    try:
+        current = action.reread(client, target)
+    except PostHogError:
+        return outcome
+    wanted = action.changes(target, params)
+    held = {f: getattr(current, f, _MISSING) for f in wanted}
+    if not wanted or _MISSING in held.values():
+        return outcome
+    lost = str(outcome.error).removesuffix(UNKNOWN_OUTCOME).strip()
+    if all(held[f] == change["after"] for f, change in wanted.items()):
+        reason = f"PostHog's answer was lost ({lost}), but a re-read shows it applied the change."
+        return replace(outcome, status="done", applied=True, verdict=reason)
+    if all(held[f] == change["before"] for f, change in wanted.items()):
+        reason = (
+            f"PostHog's answer was lost ({lost}), and a re-read does not show the change yet. "
+            "PostHog may still apply it: reload in a minute before trying again."
+        )
+        return replace(outcome, applied=False, verdict=reason)
+    return outcome
 
 
 def failure_message(action: Action, target: Target, params: dict, error: Exception) -> str:

@@ -452,7 +452,9 @@ def _ask_stop(batch: _Run) -> None:
 def _result(item: Item, status: str, outcome: Outcome | None) -> dict:
     reason = None
     if outcome is not None:
-        if outcome.error is not None:
+        if outcome.verdict:  # a lost answer, and what a re-read told
+            reason = outcome.verdict
+        elif outcome.error is not None:
             reason = _why(outcome.error)
         elif outcome.reason:
             reason = outcome.reason

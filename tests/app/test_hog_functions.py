@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from services import PostHogClient, health_of
 from services.journal import Journal
+from tests.markdown import unescape
 
 LIST = """
 from components.hog_functions import function_list as hog_function_list
@@ -140,9 +141,33 @@ def test_enable_with_unknown_outcome_puts_the_switch_back_and_says_so(
     switch.set_value(True).run()
     switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
     assert switch.value is False
-    message = at.error[0].value
+    message = unescape(at.error[0].value)
     assert "PostHog may or may not have applied this" in message
     assert "Could not" not in message  # an unknown outcome is never worded as a failure
+    # the re-read: not there yet, but a timed-out request could still land, so still unknown
+    assert "a re-read does not show the change yet" in message
+    (entry,) = Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
+    assert entry.outcome == "unknown"
+
+
+def test_a_lost_answer_to_a_change_that_landed_is_said_to_have_landed(
+    connect_env, searchable_function, run_script
+):
+    target = searchable_function(connect_env, enabled=False, type="destination")
+    at = run_script(LIST)
+    at.text_input(key="hf_list_search").input(target["name"]).run()
+    # PostHog applies the change, then its answer cannot be read
+    connect_env.inject_fault("malformed", method="PATCH")
+    switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
+    switch.set_value(True).run()
+    assert connect_env.stored_hog_function(target["id"])["enabled"] is True
+    assert not at.error
+    [said] = [unescape(t.value) for t in at.toast]
+    assert said.startswith("Enabled ") and "a re-read shows it applied the change" in said
+    switch = next(t for t in at.toggle if t.key.startswith(f"hf_list_switch_{target['id']}"))
+    assert switch.value is True
+    (entry,) = Journal(os.environ["POSTHOG_CONSOLE_JOURNAL_URL"]).entries()
+    assert entry.outcome == "done" and "re-read" in entry.reason
 
 
 # --- configuration form -----------------------------------------------------------------
