@@ -8,7 +8,7 @@ import streamlit as st
 from components.console.signin import current_identity, sign_in_on
 from components.shared import data
 from components.shared.actions import missing_scopes
-from components.shared.connection import RESTORED, Connection
+from components.shared.connection import FELL_BACK, KEEP_FOR, RESTORED, Connection
 from components.shared.console_config import AUDIT_MODE, read_only_forced
 from components.shared.text import plain
 from services import PostHogClient
@@ -53,6 +53,16 @@ def render_connection(conn: Connection, client: PostHogClient) -> str | None:
                 "needing it are off. Add it in PostHog (Settings → Personal API keys).",
                 icon=":material/key_off:",
             )
+    gone = st.session_state.get(FELL_BACK)
+    if gone and conn.source != "settings":  # loud, for the whole session
+        st.sidebar.error(
+            plain(
+                f"Back on the default connection: the Settings choice of this browser "
+                f"({gone}) expired after {KEEP_FOR // 3600} idle hours. Choose it again in "
+                "Settings to act on it."
+            ),
+            icon=":material/link_off:",
+        )
     if st.session_state.pop(RESTORED, False):
         # once, after a reload: the operator sees which PostHog they are acting on
         st.toast(

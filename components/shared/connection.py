@@ -20,6 +20,7 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -92,32 +93,44 @@ def demo_connection() -> Connection:
 
 KEEP_FOR = 8 * 3600  # seconds a browser session's Settings choice outlives its last use
 RESTORED = "posthog_connection_restored"  # this session took the choice kept over a reload
+FELL_BACK = "posthog_connection_fell_back"  # the choice this browser had, which expired
 
 
 class _Kept:
-    """Settings choices by browser-session id, in this process's memory only."""
+    """Settings choices by browser-session id, in this process's memory only. An expired
+    choice leaves its words (never its key), so the browser is told it is back on the
+    default connection."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._by_browser: dict[str, tuple[float, Connection]] = {}
+        self._expired: dict[str, str] = {}
 
     def get(self, browser: str) -> Connection | None:
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             for old in [b for b, (at, _) in self._by_browser.items() if now - at > KEEP_FOR]:
-                del self._by_browser[old]
+                conn = self._by_browser.pop(old)[1]
+                self._expired[old] = f"project {conn.project_id} at {conn.host}"
             kept = self._by_browser.get(browser)
             if kept is None:
                 return None
             self._by_browser[browser] = (now, kept[1])
             return kept[1]
 
+    def expired(self, browser: str) -> str | None:
+        """What this browser had chosen, once, if its choice expired."""
+        with self._lock:
+            return self._expired.pop(browser, None)
+
     def put(self, browser: str, conn: Connection | None) -> None:
         with self._lock:
+            self._expired.pop(browser, None)
             if conn is None:
                 self._by_browser.pop(browser, None)
             else:
-                self._by_browser[browser] = (time.monotonic(), conn)
+                self._by_browser[browser] = (self._clock(), conn)
 
 
 @st.cache_resource
@@ -158,6 +171,9 @@ def current_connection() -> Connection:
         if conn is not None:
             st.session_state[RESTORED] = True
         else:
+            gone = _kept().expired(browser) if browser else None
+            if gone:
+                st.session_state[FELL_BACK] = gone
             conn = configured_connection() or demo_connection()
         st.session_state[SESSION_KEY] = conn
     return conn
@@ -169,6 +185,7 @@ def use_connection(conn: Connection) -> None:
     st.session_state[SESSION_KEY] = conn
     st.session_state.pop("posthog_client", None)
     st.session_state.pop(RESTORED, None)
+    st.session_state.pop(FELL_BACK, None)
     browser = browser_session()
     if browser:
         _kept().put(browser, conn)
@@ -178,6 +195,7 @@ def reset_connection() -> None:
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop("posthog_client", None)
     st.session_state.pop(RESTORED, None)
+    st.session_state.pop(FELL_BACK, None)
     browser = browser_session()
     if browser:
         _kept().put(browser, None)

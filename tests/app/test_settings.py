@@ -115,3 +115,35 @@ def test_the_browser_session_id_survives_streamlit_masking_its_cookie_afresh():
     other = "2|9b961203|00fefdf482b40b5d542efe9fd78d1fb2|1796030521"
     assert _xsrf_token(other) != _xsrf_token(first)
     assert _xsrf_token("not-a-v2-cookie") == "not-a-v2-cookie"
+
+
+def test_an_expired_settings_choice_is_said_loudly_once_it_is_gone():
+    from components.shared.connection import KEEP_FOR, Connection, _Kept
+
+    now = [0.0]
+    kept = _Kept(clock=lambda: now[0])
+    chosen = Connection("https://eu.posthog.com", 3, "phx_not_shown", "settings")
+    kept.put("browser-a", chosen)
+    now[0] = KEEP_FOR - 1
+    assert kept.get("browser-a") == chosen and kept.expired("browser-a") is None
+    now[0] += KEEP_FOR + 1  # idle too long
+    assert kept.get("browser-a") is None
+    assert kept.expired("browser-a") == "project 3 at https://eu.posthog.com"  # no key
+    assert kept.expired("browser-a") is None  # said once per new session
+    assert kept.get("browser-b") is None and kept.expired("browser-b") is None
+
+
+SIDEBAR = """
+from components.console.sidebar import render_connection
+from components.shared.connection import current_connection, get_client
+render_connection(current_connection(), get_client())
+"""
+
+
+def test_the_sidebar_says_the_console_is_back_on_the_default(connect_env, run_script):
+    from components.shared.connection import FELL_BACK
+
+    at = run_script(SIDEBAR, **{FELL_BACK: "project 3 at https://eu.posthog.com"})
+    [said] = [unescape(e.value) for e in at.sidebar.error]
+    assert said.startswith("Back on the default connection") and "project 3" in said
+    assert "The default connection, from the environment." in [c.value for c in at.sidebar.caption]
