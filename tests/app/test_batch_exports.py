@@ -253,6 +253,15 @@ def test_backfill_end_before_start_is_refused_without_sending(connect_env, run_s
     assert not _writes(connect_env)
 
 
+def test_backfill_with_the_start_cleared_asks_for_one_and_sends_nothing(connect_env, run_script):
+    export = _export(connect_env, "Events to S3")  # hourly: its form has dates and times
+    at = run_script(DETAIL, export_id=export["id"])
+    at.date_input(key="be_detail_backfills_new_sd").set_value(None).run()
+    _button(at, "be_detail_backfills_new_go").click().run()
+    assert any("Choose a date" in e.value for e in at.error)  # no window assumed
+    assert not _writes(connect_env)
+
+
 def test_backfill_is_created_shows_progress_and_is_cancelled(connect_env, run_script):
     export = _export(connect_env, "Postgres analytics")
     at = run_script(DETAIL, export_id=export["id"])
