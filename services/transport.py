@@ -116,6 +116,7 @@ class Transport:
         breaker = breaker_for(self.key_fingerprint)
         attempt = 0
         result: Response | None = None
+        sent = False  # a write refused before sending (a 429 pause) reaches no listener
         try:
             while True:
                 if not is_write:
@@ -125,6 +126,7 @@ class Transport:
                 if paused > longest_wait:
                     raise errors.RateLimited.still_waiting(paused, method=method, path=path)
                 limiter.acquire()
+                sent = True
                 try:
                     result = self._send(method, url, path, clean_params, json_body, expect_json)
                     breaker.succeeded()
@@ -155,7 +157,7 @@ class Transport:
                     self._sleep(self.backoff * (2**attempt) * (1 + random.random() / 4))
                 attempt += 1
         except Exception as exc:
-            if is_write:
+            if is_write and sent:
                 self._notify_write(method, path, json_body, None, exc)
             elif read and isinstance(exc, errors.PostHogError):
                 exc.method = ""  # a read: its outcome is never "may or may not be applied"

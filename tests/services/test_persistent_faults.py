@@ -117,4 +117,8 @@ def test_a_long_429_on_a_write_is_shown_at_once_and_reads_do_not_freeze(
     assert sleeps == [] and len(emulator.requests) == 1
     with pytest.raises(e.RateLimited, match="wait 30 s"):  # unsent, not held for 30 s
         client.hog_functions.get(ids[0])
-    assert len(emulator.requests) == 1
+    heard = []
+    client.transport.write_listeners.append(lambda *args: heard.append(args))
+    with pytest.raises(e.RateLimited, match="wait 30 s"):
+        client.hog_functions.disable(ids[0])
+    assert len(emulator.requests) == 1 and heard == []  # never sent, so never journaled as sent
