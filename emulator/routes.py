@@ -8,7 +8,7 @@ no route answers is 405 (scoped keys: refused first, as PostHog checks scopes be
 
 from __future__ import annotations
 
-from emulator import account, integrations, query
+from emulator import account, activity_log, integrations, query
 from emulator.analytics import collaborators, dashboards, insights, sharing
 from emulator.analytics.common import refuse_delete
 from emulator.batch_exports import app_metrics, backfills, exports, plugin_configs, runs
@@ -122,6 +122,8 @@ ROUTES: list[Route] = [
     route("POST", f"{DASH}/sharing/refresh", sharing.refresh_dashboard, write(SHARING)),
     # the project's integrations, which integration inputs point to
     route("GET", f"{P}/integrations", integrations.list_integrations, read("integration")),
+    # the project's activity log: who changed what
+    route("GET", f"{P}/activity_log", activity_log.list_activity, read(ACTIVITY)),
     # the query API (§7): runs outside the emulator's lock, it has its own
     route("POST", f"{P}/query", query.run_query, read("query"), locked=False),
 ]

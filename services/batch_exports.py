@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Unpack
 from urllib.parse import urlencode, urlsplit
 
+from services.activity import ActivityLog
 from services.errors import Conflict, PostHogError
 from services.ids import segment, uuid_id
 from services.journal import secret_change
@@ -464,6 +465,7 @@ class BatchExports:
     def __init__(self, transport: Transport, base: str):
         self._t = transport
         self._path = f"{base}/batch_exports/"
+        self._activity = ActivityLog(transport, base)
 
     def _item(self, export_id: str) -> str:
         return f"{self._path}{segment(uuid_id(export_id, 'batch export'))}/"
@@ -495,10 +497,15 @@ class BatchExports:
         self, export_id: str, *, changes: dict[str, Any], loaded_updated_at: datetime | None
     ) -> BatchExport:
         """`update`, unless the export changed in PostHog since it was loaded (at
-        `loaded_updated_at`): then nothing is sent and `Conflict` is raised."""
+        `loaded_updated_at`): then nothing is sent and `Conflict` is raised, naming who changed
+        it when PostHog's activity log says."""
         current = self.get(export_id)
-        if current.last_updated_at != loaded_updated_at:
-            raise Conflict.changed_since("batch export", current.last_updated_at, current=current)
+        moved_at = current.last_updated_at
+        if moved_at != loaded_updated_at:
+            by = self._activity.changed_by(
+                scope="BatchExport", item_id=current.id, changed_at=moved_at
+            )
+            raise Conflict.changed_since("batch export", moved_at, by=by, current=current)
         return self.update(export_id, changes)
 
     def pause(self, export_id: str) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Unpack
 
+from services.activity import ActivityLog
 from services.errors import Conflict
 from services.ids import segment, uuid_id
 from services.journal import secret_change
@@ -84,6 +85,7 @@ class HogFunctions:
     def __init__(self, transport: Transport, base: str):
         self._t = transport
         self._path = f"{base}/hog_functions/"
+        self._activity = ActivityLog(transport, base)
 
     def _item(self, function_id: str) -> str:
         return f"{self._path}{segment(uuid_id(function_id, 'hog function'))}/"
@@ -185,10 +187,14 @@ class HogFunctions:
         self, function_id: str, *, changes: dict[str, Any], loaded_updated_at: datetime | None
     ) -> HogFunction:
         """PATCH `changes` unless someone changed the function since it was loaded: re-read it
-        first and raise `Conflict` (with the current version) when `updated_at` moved."""
+        first and raise `Conflict` (with the current version) when `updated_at` moved, naming
+        who changed it when PostHog's activity log says."""
         latest = self.get(function_id)
         if latest.updated_at != loaded_updated_at:
-            raise Conflict.changed_since("function", latest.updated_at, current=latest)
+            by = self._activity.changed_by(
+                scope="HogFunction", item_id=latest.id, changed_at=latest.updated_at
+            )
+            raise Conflict.changed_since("function", latest.updated_at, by=by, current=latest)
         return self.update(function_id, changes)
 
     def enable(self, function_id: str) -> HogFunction:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from emulator.activity_log import record
 from emulator.batch_exports.model import (
     DESTINATIONS,
     INTERVALS,
@@ -21,6 +22,7 @@ from emulator.errors import ApiError, iso
 from emulator.hog_functions.model import filter_logs
 from emulator.routing import JSON, Request
 
+SCOPE = "BatchExport"  # of its activity log entries
 _TABLE_STEP = (
     "Verify table permissions",
     "Ensure we can create and insert into the table.",
@@ -213,6 +215,7 @@ def create_export(req: Request):
     export.update({k: v for k, v in values.items() if k != "destination"})
     req.emu.batch_exports[export["id"]] = export
     req.emu.export_runs[export["id"]] = []
+    record(req, SCOPE, export, "created")
     return 201, serialize(export, []), JSON
 
 
@@ -227,6 +230,7 @@ def update_export(req: Request):
         values["last_paused_at"] = req.now
     export.update(values)
     export["last_updated_at"] = req.now
+    record(req, SCOPE, export, "updated")
     return _answer(req, export)
 
 
@@ -234,6 +238,7 @@ def delete_export(req: Request):
     """Soft delete: the schedule goes and running backfills are cancelled."""
     export = found_export(req)
     export["deleted"] = True
+    record(req, SCOPE, export, "deleted")
     for backfill in req.emu.backfills.values():
         live = backfill_state(backfill, req.now)[0] in LIVE
         if backfill["batch_export"] == export["id"] and live:
@@ -245,6 +250,7 @@ def pause(req: Request):
     export, now = found_export(req), req.now
     if not export["paused"]:
         export.update(paused=True, last_paused_at=now, last_updated_at=now)
+        record(req, SCOPE, export, "updated")  # PostHog logs every save of the model
     return 200, {"paused": True}, JSON
 
 
@@ -253,6 +259,7 @@ def unpause(req: Request):
     if export["paused"]:
         paused_at = export["last_paused_at"]
         export.update(paused=False, last_updated_at=now)
+        record(req, SCOPE, export, "updated")
         if (req.body or {}).get("backfill") and paused_at:
             check_concurrency(emu, export)
             total = max(1, int((now - paused_at) / INTERVALS[export["interval"]]))

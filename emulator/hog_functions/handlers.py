@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from emulator import seed as demo
+from emulator.activity_log import record
 from emulator.batch_exports.model import new_export
 from emulator.errors import ApiError
 from emulator.hog_functions import model as hf
 from emulator.routing import JSON, Request
 
 ICON_URL = "/api/projects/@current/hog_functions/icon/?id="
+SCOPE = "HogFunction"  # of its activity log entries
 
 
 def _team_functions(req: Request) -> list[dict]:
@@ -86,6 +88,7 @@ def create_function(req: Request):
     if not fn["enabled"]:
         fn["disabled_at"] = now
     emu.functions[fn["id"]] = fn
+    record(req, SCOPE, fn, "created")
     return 201, hf.serialize(fn, emu.templates), JSON
 
 
@@ -121,6 +124,7 @@ def rearrange(req: Request):
     for fid, order in orders.items():
         by_id[fid]["execution_order"] = int(order)
         by_id[fid]["updated_at"] = req.now
+        record(req, SCOPE, by_id[fid], "updated")  # PostHog logs each new priority
     (ftype,) = types
     same = [f for f in by_id.values() if f["type"] == ftype]
     same.sort(key=lambda f: (f["execution_order"] is None, f["execution_order"] or 0))
@@ -141,6 +145,7 @@ def get_function(req: Request):
 def update_function(req: Request):
     body = req.body or {}
     fn = _function(req, undelete=body.get("deleted") is False)
+    was_deleted = fn["deleted"]
     team_fns = _team_functions(req)
     if "deleted" in body:
         fn["deleted"] = bool(body["deleted"])
@@ -160,6 +165,7 @@ def update_function(req: Request):
     if fn["enabled"] and fn["state"] == 3 and not fn["deleted"]:
         fn["state"] = 2  # saving a function the watcher disabled gives it another chance
     fn["updated_at"] = now
+    record(req, SCOPE, fn, "deleted" if fn["deleted"] and not was_deleted else "updated")
     return 200, hf.serialize(fn, req.emu.templates), JSON
 
 

@@ -1,7 +1,8 @@
 """A save refused because someone changed the object in PostHog meanwhile, in the three edit
-forms (hog function, batch export, insight): the message says who (when PostHog says) and
-when; "Reload the latest version" keeps what the operator typed, says what differs, and a save
-then sends only the operator's changes on top of the latest version."""
+forms (hog function, batch export, insight): the message says who (the insight's
+`last_modified_by`, PostHog's activity log for the others) and when; "Reload the latest
+version" keeps what the operator typed, says what differs, and a save then sends only the
+operator's changes on top of the latest version."""
 
 from __future__ import annotations
 
@@ -89,21 +90,22 @@ def test_an_insight_conflict_names_who_changed_it_and_reload_keeps_the_draft(
     assert "Reload the latest version" not in _text(at) and "You typed" not in _text(at)
 
 
-def test_a_hog_function_conflict_says_when_without_a_name_and_saves_on_the_latest(
+def test_a_hog_function_conflict_names_who_changed_it_and_saves_on_the_latest(
     connect_env, function_with_secret, run_script, client: PostHogClient
 ):
     fn = function_with_secret(connect_env)
     at = run_script(HOG_FORM, function_id=fn["id"])
     _field(at.text_input, "_name").input("Mine").run()
     _button(at, "_save").click().run()
-    client.hog_functions.update(fn["id"], {"description": "theirs"})  # someone else
+    theirs = client.hog_functions.update(fn["id"], {"description": "theirs"})  # someone else
     at.button(key="hf_confirm_save").click().run()
     assert len(_patches(connect_env)) == 1  # only theirs
 
     warning = unescape(at.warning[0].value)
-    # PostHog's hog functions name nobody who changed them: the message says only when
-    assert "This function was changed in PostHog at " in warning and "(description)" in warning
-    assert "created" not in warning
+    # the function names nobody who changed it: PostHog's activity log does (the demo key's user)
+    stamp = f"{theirs.updated_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+    assert f"Ada Okafor changed this function in PostHog at {stamp} UTC" in warning
+    assert "(description)" in warning and "created" not in warning
     at.button(key="f_reload").click().run()
     assert _field(at.text_input, "_name").value == "Mine"
     assert _field(at.text_area, "_desc").value == "theirs"
@@ -119,7 +121,7 @@ def test_a_hog_function_conflict_says_when_without_a_name_and_saves_on_the_lates
     assert stored["secret_inputs"] == fn["secret_inputs"]  # secrets kept
 
 
-def test_a_batch_export_conflict_keeps_the_draft_and_saves_it_on_the_latest(
+def test_a_batch_export_conflict_names_who_changed_it_and_saves_the_draft_on_the_latest(
     connect_env, run_script, client: PostHogClient
 ):
     export = client.batch_exports.get(
@@ -132,10 +134,12 @@ def test_a_batch_export_conflict_keeps_the_draft_and_saves_it_on_the_latest(
     at = run_script(EXPORT, export_id=export.id)
     _field(at.text_input, "_name").input("My new name").run()
     _button(at, "_save").click().run()
-    client.batch_exports.update(export.id, {"hogql_query": "SELECT event FROM events"})
+    theirs = client.batch_exports.update(export.id, {"hogql_query": "SELECT event FROM events"})
     _button(at, "be_save_confirm").click().run()
     assert len(_patches(connect_env)) == 1  # only theirs
-    assert "This batch export was changed in PostHog at " in unescape(at.warning[0].value)
+    stamp = f"{theirs.last_updated_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+    warning = unescape(at.warning[0].value)
+    assert f"Ada Okafor changed this batch export in PostHog at {stamp} UTC" in warning
 
     _button(at, "_reload").click().run()
     assert _field(at.text_input, "_name").value == "My new name"
