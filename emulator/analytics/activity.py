@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from emulator.analytics.common import Ctx, basic_user, param_int
-from emulator.errors import iso
+from emulator.activity_log import serialize_entry
+from emulator.analytics.common import Ctx, param_int
 from emulator.seed import new_uuid
 
 
@@ -61,22 +61,7 @@ def activity_page(ctx: Ctx, insight_id: int | None) -> dict:
     start = (page - 1) * limit
     chunk = entries[start : start + limit]
     return {
-        "results": [
-            {
-                "id": e["id"],
-                "user": basic_user(e["user_id"]),
-                "unread": False,
-                "is_staff": False,
-                "is_system": e["user_id"] is None,
-                "was_impersonated": False,
-                "activity": e["activity"],
-                "scope": e["scope"],
-                "item_id": e["item_id"],
-                "detail": copy.deepcopy(e["detail"]),
-                "created_at": iso(e["created_at"], micro=True),
-            }
-            for e in chunk
-        ],
+        "results": [serialize_entry(e) for e in chunk],
         "next": ctx.link(page=page + 1, limit=limit) if start + limit < len(entries) else None,
         "previous": ctx.link(page=page - 1, limit=limit) if page > 1 else None,
         "total_count": len(entries),

@@ -446,7 +446,7 @@ def test_a_save_after_someone_else_changed_the_export_is_refused_and_nothing_is_
     assert connect_env.batch_exports[export["id"]]["name"] == "Their new name"
     assert any("changed in PostHog" in e.value for e in at.error)
     warning = " ".join(w.value for w in at.warning).replace("\\", "")
-    assert "This batch export was changed in PostHog at" in warning and "(name)" in warning
+    assert "Ada Okafor changed this batch export in PostHog at" in warning and "(name)" in warning
     # the draft is kept as typed, and saving it is refused until the operator reloads
     assert any(t.key.endswith("_name") and t.value == "My new name" for t in at.text_input)
     assert _button(at, "_save").disabled

@@ -303,7 +303,7 @@ def test_someone_elses_edit_is_not_overwritten(connect_env, function_with_secret
     name = next(t for t in at.text_input if t.key.endswith("_name"))
     assert name.value == "Mine"
     warning = at.warning[0].value.replace("\\", "")
-    assert "description" in warning and "This function was changed in PostHog at" in warning
+    assert "description" in warning and "Ada Okafor changed this function in PostHog at" in warning
     save = next(b for b in at.button if b.key.endswith("_save"))
     assert save.disabled and "Reload the latest version first" in save.help
     # the reload keeps what the operator typed, and takes theirs for the rest

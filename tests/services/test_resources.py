@@ -96,7 +96,7 @@ def test_update_if_unchanged_refuses_a_function_changed_since_it_was_loaded(clie
         )
     assert "changed in PostHog" in str(info.value)
     assert info.value.current.name == "Mine"
-    assert [r.method for r in emulator.requests] == ["GET"]  # re-read, nothing sent
+    assert [r.method for r in emulator.requests] == ["GET", "GET"]  # re-read, who: nothing sent
     assert changed_between(loaded, info.value.current) == ["name"]
 
 
