@@ -15,40 +15,25 @@ _SQL_FIELDS = ("host", "port", "database", "schema", "table_name", "user", "pass
 
 # type -> (fields, required on create, secret fields). Credentials of Databricks and AzureBlob
 # live in an Integration (posthog-api.md §2.1), so they have no secret config fields.
+_S3 = (
+    "bucket_name",
+    "region",
+    "prefix",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "compression",
+    "encryption",
+    "kms_key_id",
+    "endpoint_url",
+    "file_format",
+    "max_file_size_mb",
+)
+_S3_REQUIRED = ("bucket_name", "region", "prefix")
+_S3_SECRETS = ("aws_access_key_id", "aws_secret_access_key")
 DESTINATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "S3": (
-        (
-            "bucket_name",
-            "region",
-            "prefix",
-            "aws_access_key_id",
-            "aws_secret_access_key",
-            "compression",
-            "encryption",
-            "kms_key_id",
-            "endpoint_url",
-            "file_format",
-            "max_file_size_mb",
-        ),
-        ("bucket_name", "region", "prefix"),
-        ("aws_access_key_id", "aws_secret_access_key"),
-    ),
-    "AwsS3": (
-        (
-            "bucket_name",
-            "region",
-            "prefix",
-            "aws_access_key_id",
-            "aws_secret_access_key",
-            "compression",
-            "encryption",
-            "kms_key_id",
-            "file_format",
-            "max_file_size_mb",
-        ),
-        ("bucket_name", "region", "prefix"),
-        ("aws_access_key_id", "aws_secret_access_key"),
-    ),
+    "S3": (_S3, _S3_REQUIRED, _S3_SECRETS),
+    # AWS itself: no endpoint of one's own
+    "AwsS3": (tuple(f for f in _S3 if f != "endpoint_url"), _S3_REQUIRED, _S3_SECRETS),
     "S3Compatible": (
         (
             "bucket_name",
