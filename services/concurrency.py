@@ -30,7 +30,6 @@ def fetch_concurrently(
     max_workers: int = DEFAULT_WORKERS,
     on_progress: Callable[[int, int], None] | None = None,
     deadline: float | None = DEADLINE,
-    clock: Callable[[], float] = time.monotonic,
 ) -> dict[K, V | Exception]:
     """Run `fetch(key)` for every key; a failure is returned in place of its value, so one
     failing item never hides the others. Keys not answered within `deadline` seconds get
@@ -40,13 +39,13 @@ def fetch_concurrently(
     results: dict[K, V | Exception] = {}
     if not keys:
         return results
-    started = clock()
+    started = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(keys))))
     try:
         futures = {pool.submit(fetch, key): key for key in keys}
         pending = set(futures)
         while pending:
-            left = None if deadline is None else deadline - (clock() - started)
+            left = None if deadline is None else deadline - (time.monotonic() - started)
             if left is not None and left <= 0:
                 break
             done, pending = wait(

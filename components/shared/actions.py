@@ -142,9 +142,7 @@ class Outcome:
     error: Exception | None = None
     entry_id: int | None = None
     reason: str | None = None  # why it was not sent, or that the journal missed its end
-    # after a lost answer, what a re-read told (True applied, False not yet), in words
-    applied: bool | None = None
-    verdict: str | None = None
+    verdict: str | None = None  # after a lost answer, what a re-read told, in words
 
     @property
     def ok(self) -> bool:
@@ -496,13 +494,13 @@ def _reread(
     lost = str(outcome.error).removesuffix(UNKNOWN_OUTCOME).strip()
     if all(held[f] == change["after"] for f, change in wanted.items()):
         reason = f"PostHog's answer was lost ({lost}), but a re-read shows it applied the change."
-        return replace(outcome, status="done", applied=True, verdict=reason)
+        return replace(outcome, status="done", verdict=reason)
     if all(held[f] == change["before"] for f, change in wanted.items()):
         reason = (
             f"PostHog's answer was lost ({lost}), and a re-read does not show the change yet. "
             "PostHog may still apply it: reload in a minute before trying again."
         )
-        return replace(outcome, applied=False, verdict=reason)
+        return replace(outcome, verdict=reason)
     return outcome
 
 
